@@ -1,0 +1,17 @@
+"""symtensor: a small, fast, Theano-compatible symbolic tensor framework.
+
+``import symtensor as theano`` and ``import symtensor.tensor as T`` give Theano 1.0's
+names: ``theano.function``, ``theano.shared``, ``theano.config``, ``T.grad``, ...
+"""
+
+from symtensor.config import config
+from symtensor import tensor  # noqa: E402
+from symtensor import printing  # noqa: E402
+from symtensor.compile.function import In, function  # noqa: E402
+from symtensor.compile.mode import Mode  # noqa: E402
+from symtensor.gradient import grad  # noqa: E402
+from symtensor.tensor.sharedvar import shared  # noqa: E402
+import symtensor.tensor.rewriting  # noqa: E402,F401  (registers the rewrites)
+
+__version__ = "0.1.0"
+__all__ = ["In", "Mode", "config", "function", "grad", "printing", "shared", "tensor"]

@@ -1,0 +1,1 @@
+"""Backends: how each node of a compiled graph runs (Python perform, Numba, CUDA)."""

@@ -1,0 +1,219 @@
+"""Numba kernels for pool_2d and its gradients (float32 / float64).
+
+The kernels see the input as ``(planes, H, W)``: every leading axis of the
+N-d input is one image plane, pooled independently, and planes are spread
+over threads with ``prange``.  Window bounds per output row / column are
+computed once (``pool_windows``) with the same rule as the NumPy references
+in ``symtensor.tensor.ops.pool``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numba
+import numpy as np
+from numba import prange
+
+from symtensor.tensor.ops.pool import check_pool_params, pool_output_shape
+
+MAX, SUM, AVERAGE_INC_PAD, AVERAGE_EXC_PAD = 0, 1, 2, 3
+MODE_CODES = {"max": MAX, "sum": SUM, "average_inc_pad": AVERAGE_INC_PAD,
+              "average_exc_pad": AVERAGE_EXC_PAD}
+
+# --------------------------------------------------------------------------- kernels
+
+
+@numba.njit(cache=True)
+def pool_windows(size, n_out, ws, stride, pad):
+    """``(start, end, padded_extent)`` arrays: real rows ``[start, end)`` of each window."""
+    start = np.empty(n_out, dtype=np.int64)
+    end = np.empty(n_out, dtype=np.int64)
+    extent = np.empty(n_out, dtype=np.int64)
+    for j in range(n_out):
+        lo = j * stride
+        hi = min(lo + ws, size + 2 * pad)
+        start[j] = max(lo - pad, 0)
+        end[j] = min(hi - pad, size)
+        extent[j] = hi - lo
+    return start, end, extent
+
+
+@numba.njit(parallel=True, cache=True)
+def pool_forward_kernel(x, wh, ww, sh, sw, ph, pw, mode, out):
+    """x : (P, H, W) -> out : (P, H_out, W_out); ``mode`` is a MODE_CODES value."""
+    r0, r1, rext = pool_windows(x.shape[1], out.shape[1], wh, sh, ph)
+    c0, c1, cext = pool_windows(x.shape[2], out.shape[2], ww, sw, pw)
+    for p in prange(x.shape[0]):
+        plane = x[p]
+        for i in range(out.shape[1]):
+            for j in range(out.shape[2]):
+                if mode == MAX:
+                    acc = plane[r0[i], c0[j]]
+                    for r in range(r0[i], r1[i]):
+                        for c in range(c0[j], c1[j]):
+                            if plane[r, c] > acc:
+                                acc = plane[r, c]
+                else:
+                    acc = plane[r0[i], c0[j]] * 0
+                    for r in range(r0[i], r1[i]):
+                        for c in range(c0[j], c1[j]):
+                            acc += plane[r, c]
+                    if mode == AVERAGE_INC_PAD:
+                        acc /= rext[i] * cext[j]
+                    elif mode == AVERAGE_EXC_PAD:
+                        acc /= (r1[i] - r0[i]) * (c1[j] - c0[j])
+                out[p, i, j] = acc
+
+
+@numba.njit(parallel=True, cache=True)
+def max_pool_grad_kernel(x, maxout, gz, wh, ww, sh, sw, ph, pw, gx):
+    """``gx[window] += gz`` wherever ``x == maxout`` of that window."""
+    r0, r1, _ = pool_windows(x.shape[1], maxout.shape[1], wh, sh, ph)
+    c0, c1, _ = pool_windows(x.shape[2], maxout.shape[2], ww, sw, pw)
+    for p in prange(x.shape[0]):
+        gx[p] = 0
+        for i in range(maxout.shape[1]):
+            for j in range(maxout.shape[2]):
+                m = maxout[p, i, j]
+                g = gz[p, i, j]
+                for r in range(r0[i], r1[i]):
+                    for c in range(c0[j], c1[j]):
+                        if x[p, r, c] == m:
+                            gx[p, r, c] += g
+
+
+@numba.njit(parallel=True, cache=True)
+def average_pool_grad_kernel(gz, wh, ww, sh, sw, ph, pw, mode, gx):
+    """``gx[window] += gz / divisor`` (divisor 1 for SUM)."""
+    r0, r1, rext = pool_windows(gx.shape[1], gz.shape[1], wh, sh, ph)
+    c0, c1, cext = pool_windows(gx.shape[2], gz.shape[2], ww, sw, pw)
+    for p in prange(gx.shape[0]):
+        gx[p] = 0
+        for i in range(gz.shape[1]):
+            for j in range(gz.shape[2]):
+                g = gz[p, i, j]
+                if mode == AVERAGE_INC_PAD:
+                    g = g / (rext[i] * cext[j])
+                elif mode == AVERAGE_EXC_PAD:
+                    g = g / ((r1[i] - r0[i]) * (c1[j] - c0[j]))
+                for r in range(r0[i], r1[i]):
+                    for c in range(c0[j], c1[j]):
+                        gx[p, r, c] += g
+
+
+@numba.njit(parallel=True, cache=True)
+def max_pool_grad_grad_kernel(x, maxout, ggx, wh, ww, sh, sw, ph, pw, ggz):
+    """``ggz[window] = sum of ggx`` where ``x == maxout`` of that window."""
+    r0, r1, _ = pool_windows(x.shape[1], maxout.shape[1], wh, sh, ph)
+    c0, c1, _ = pool_windows(x.shape[2], maxout.shape[2], ww, sw, pw)
+    for p in prange(x.shape[0]):
+        for i in range(maxout.shape[1]):
+            for j in range(maxout.shape[2]):
+                m = maxout[p, i, j]
+                acc = ggx[p, r0[i], c0[j]] * 0
+                for r in range(r0[i], r1[i]):
+                    for c in range(c0[j], c1[j]):
+                        if x[p, r, c] == m:
+                            acc += ggx[p, r, c]
+                ggz[p, i, j] = acc
+
+
+# -------------------------------------------------------------------------- adapters
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _planes(name: str, arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``arr`` as a C-contiguous ``(planes, H, W)`` array of ``dtype``."""
+    arr = np.asarray(arr)
+    if arr.ndim < 2:
+        raise ValueError(f"pool_2d kernel: {name} needs >= 2 dimensions, got {arr.shape}")
+    return _as_planes(np.ascontiguousarray(arr, dtype=dtype))
+
+
+def _as_planes(arr: np.ndarray) -> np.ndarray:
+    """Reshape (a view for C-contiguous input) to ``(planes, H, W)``."""
+    return arr.reshape(int(np.prod(arr.shape[:-2])), *arr.shape[-2:])
+
+
+def _dtype(x: np.ndarray) -> np.dtype:
+    dtype = np.asarray(x).dtype
+    if dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"pool_2d kernel: expected float32 or float64, got {dtype}")
+    return dtype
+
+
+def _setup(x, ws, ignore_border, stride, pad, mode="max"):
+    ws, stride, pad = check_pool_params(ws, ignore_border, stride, pad, mode)
+    out_shape = pool_output_shape(np.shape(x), ws, ignore_border, stride, pad)
+    if 0 in np.shape(x)[-2:] and 0 not in out_shape[-2:]:
+        raise ValueError(f"pool_2d kernel: input {np.shape(x)} has an empty image plane")
+    return out_shape, (*ws, *stride, *pad)
+
+
+def _check_shape(name: str, arr: np.ndarray, expected: Sequence[int]) -> None:
+    if np.shape(arr) != tuple(expected):
+        raise ValueError(f"pool_2d kernel: {name} has shape {np.shape(arr)}, expected {expected}")
+
+
+def pool_forward(
+    x: np.ndarray,
+    ws: Sequence[int],
+    ignore_border: bool,
+    stride: Sequence[int] | None = None,
+    pad: Sequence[int] = (0, 0),
+    mode: str = "max",
+) -> np.ndarray:
+    """pool_2d over the last two axes of an N-d ``x``; contract of ``pool_2d_reference``."""
+    dtype = _dtype(x)
+    out_shape, params = _setup(x, ws, ignore_border, stride, pad, mode)
+    out = np.empty(out_shape, dtype=dtype)
+    pool_forward_kernel(
+        _planes("x", x, dtype), *params, MODE_CODES[mode], _as_planes(out)
+    )
+    return out
+
+
+def max_pool_grad(x, maxout, gz, ws, ignore_border, stride=None, pad=(0, 0)) -> np.ndarray:
+    """Gradient of max pooling w.r.t. ``x`` (ties all receive the gradient)."""
+    dtype = _dtype(x)
+    out_shape, params = _setup(x, ws, ignore_border, stride, pad)
+    _check_shape("maxout", maxout, out_shape)
+    _check_shape("gz", gz, out_shape)
+    gx = np.empty(np.shape(x), dtype=dtype)
+    max_pool_grad_kernel(
+        _planes("x", x, dtype), _planes("maxout", maxout, dtype), _planes("gz", gz, dtype),
+        *params, _as_planes(gx),
+    )
+    return gx
+
+
+def average_pool_grad(
+    x, gz, ws, ignore_border, stride=None, pad=(0, 0), mode="average_inc_pad"
+) -> np.ndarray:
+    """Gradient of sum / average pooling w.r.t. ``x`` (``x`` gives shape and dtype)."""
+    if mode == "max":
+        raise ValueError("pool_2d average grad kernel: mode must not be 'max'")
+    dtype = _dtype(x)
+    out_shape, params = _setup(x, ws, ignore_border, stride, pad, mode)
+    _check_shape("gz", gz, out_shape)
+    gx = np.empty(np.shape(x), dtype=dtype)
+    average_pool_grad_kernel(
+        _planes("gz", gz, dtype), *params, MODE_CODES[mode], _as_planes(gx)
+    )
+    return gx
+
+
+def max_pool_grad_grad(x, maxout, ggx, ws, ignore_border, stride=None, pad=(0, 0)) -> np.ndarray:
+    """Gradient of ``max_pool_grad`` w.r.t. ``gz``; has the shape of ``maxout``."""
+    dtype = _dtype(x)
+    out_shape, params = _setup(x, ws, ignore_border, stride, pad)
+    _check_shape("maxout", maxout, out_shape)
+    _check_shape("ggx", ggx, np.shape(x))
+    ggz = np.empty(out_shape, dtype=dtype)
+    max_pool_grad_grad_kernel(
+        _planes("x", x, dtype), _planes("maxout", maxout, dtype), _planes("ggx", ggx, dtype),
+        *params, _as_planes(ggz),
+    )
+    return ggz

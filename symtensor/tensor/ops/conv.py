@@ -1,0 +1,266 @@
+"""Two-dimensional convolution (Theano 1.0 ``conv2d`` semantics).
+
+This module holds the pure pieces of the conv family: the shape helper used by
+``make_node``, ``infer_shape``, ``perform`` and every kernel, the border-mode
+normaliser, and the readable NumPy references that the ops' ``perform`` runs.
+
+Semantics (Theano 1.0, ``theano.tensor.nnet.conv2d``):
+
+* ``x : (N, C, H, W)``, ``w : (K, C, kh, kw)``, output ``(N, K, H_out, W_out)``.
+* A dilated kernel spans ``(k - 1) * d + 1`` pixels.
+* ``border_mode`` pads the input with zeros on both sides: ``'valid'`` -> 0,
+  ``'full'`` -> dilated kernel - 1, ``'half'`` -> dilated kernel // 2, an int
+  ``p`` -> ``(p, p)``, a pair ``(ph, pw)`` -> itself.
+* ``H_out = (H + 2 * ph - dilated_kh) // sh + 1`` (same for W).
+* ``filter_flip=True`` (the default) is a true convolution: the kernel is
+  flipped in both spatial axes before sliding; ``False`` is a correlation.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+_BORDER_MODES = ("valid", "full", "half")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _int_pair(name: str, value: Any, minimum: int) -> tuple[int, int]:
+    """Validate a static pair of ints (subsample, filter_dilation)."""
+    if _is_int(value):
+        value = (value, value)
+    if (
+        not isinstance(value, Sequence)
+        or len(value) != 2
+        or not all(_is_int(v) and v >= minimum for v in value)
+    ):
+        raise ValueError(
+            f"conv2d: {name} must be a pair of ints >= {minimum}, got {value!r}"
+        )
+    return int(value[0]), int(value[1])
+
+
+def _dilated(k: Any, d: int) -> Any:
+    """Extent of a kernel of size ``k`` dilated by ``d`` (keeps graphs small)."""
+    return k if d == 1 else (k - 1) * d + 1
+
+
+def normalize_border_mode(
+    border_mode: str | int | tuple[int, int],
+    kernel_hw: Sequence[Any],
+    dilation: Sequence[int] = (1, 1),
+) -> tuple[Any, Any]:
+    """Map a Theano ``border_mode`` to explicit symmetric pads ``(pad_h, pad_w)``.
+
+    ``kernel_hw`` may hold ints or symbolic scalars; 'half' and 'full' then
+    return expressions built with ``-``, ``*`` and ``//`` only.
+
+    >>> normalize_border_mode("half", (5, 4), (2, 1))
+    (4, 2)
+    >>> normalize_border_mode(3, (5, 5))
+    (3, 3)
+    """
+    dh, dw = _int_pair("filter_dilation", dilation, 1)
+    kh, kw = kernel_hw
+    if isinstance(border_mode, str):
+        if border_mode == "valid":
+            return 0, 0
+        if border_mode == "full":
+            return _dilated(kh, dh) - 1, _dilated(kw, dw) - 1
+        if border_mode == "half":
+            return _dilated(kh, dh) // 2, _dilated(kw, dw) // 2
+    elif _is_int(border_mode) and border_mode >= 0:
+        return int(border_mode), int(border_mode)
+    elif (
+        isinstance(border_mode, Sequence)
+        and len(border_mode) == 2
+        and all(_is_int(p) and p >= 0 for p in border_mode)
+    ):
+        return int(border_mode[0]), int(border_mode[1])
+    raise ValueError(
+        "conv2d: border_mode must be 'valid', 'full', 'half', an int >= 0 or a "
+        f"pair of ints >= 0, got {border_mode!r}"
+    )
+
+
+def _out_1d(size: Any, k: Any, pad: Any, stride: int, dilation: int) -> Any:
+    if size is None or k is None:
+        return None
+    if _is_int(pad) and pad == 0:
+        span = size - _dilated(k, dilation)
+    else:
+        span = size + 2 * pad - _dilated(k, dilation)
+    if stride != 1:
+        span = span // stride
+    return span + 1
+
+
+def conv2d_output_shape(
+    image_shape: Sequence[Any],
+    kernel_shape: Sequence[Any],
+    border_mode: str | int | tuple[int, int] = "valid",
+    subsample: tuple[int, int] = (1, 1),
+    filter_dilation: tuple[int, int] = (1, 1),
+) -> tuple[Any, Any, Any, Any]:
+    """Output shape ``(N, K, H_out, W_out)`` of conv2d.
+
+    Entries may be ints, symbolic scalars or None (unknown: gives None).
+
+    >>> conv2d_output_shape((500, 1, 28, 28), (20, 1, 5, 5))
+    (500, 20, 24, 24)
+    >>> conv2d_output_shape((2, 3, 7, 8), (4, 3, 3, 2), "half", (2, 1), (2, 1))
+    (2, 4, 4, 9)
+    """
+    if len(image_shape) != 4 or len(kernel_shape) != 4:
+        raise ValueError(
+            "conv2d: expected 4-d image and kernel shapes, got "
+            f"{tuple(image_shape)!r} and {tuple(kernel_shape)!r}"
+        )
+    sh, sw = _int_pair("subsample", subsample, 1)
+    dh, dw = _int_pair("filter_dilation", filter_dilation, 1)
+    n, _, h, w = image_shape
+    k, _, kh, kw = kernel_shape
+    if isinstance(border_mode, str) and border_mode != "valid" and None in (kh, kw):
+        ph = pw = None
+    else:
+        ph, pw = normalize_border_mode(border_mode, (kh, kw), (dh, dw))
+    h_out = None if ph is None else _out_1d(h, kh, ph, sh, dh)
+    w_out = None if pw is None else _out_1d(w, kw, pw, sw, dw)
+    return n, k, h_out, w_out
+
+
+def _check_4d(name: str, arr: np.ndarray) -> None:
+    if arr.ndim != 4:
+        raise ValueError(f"conv2d: {name} must be 4-d, got shape {arr.shape}")
+
+
+def _taps(a: int, dilation: int, stride: int, n_out: int) -> slice:
+    """Input rows touched by kernel tap ``a`` over all ``n_out`` output rows."""
+    start = a * dilation
+    return slice(start, start + stride * (n_out - 1) + 1, stride)
+
+
+def _checked_out_shape(x_shape, w_shape, pad, subsample, dilation):
+    out_shape = conv2d_output_shape(x_shape, w_shape, tuple(pad), subsample, dilation)
+    if x_shape[1] != w_shape[1]:
+        raise ValueError(
+            f"conv2d: input has {x_shape[1]} channels but the kernel expects "
+            f"{w_shape[1]} (x {tuple(x_shape)}, w {tuple(w_shape)})"
+        )
+    if out_shape[2] <= 0 or out_shape[3] <= 0:
+        raise ValueError(
+            f"conv2d: input {tuple(x_shape)} with kernel {tuple(w_shape)}, pad "
+            f"{tuple(pad)}, dilation {tuple(dilation)} gives an empty output "
+            f"{out_shape}"
+        )
+    return out_shape
+
+
+def conv2d_reference(
+    x: np.ndarray,
+    w: np.ndarray,
+    pad: tuple[int, int] = (0, 0),
+    subsample: tuple[int, int] = (1, 1),
+    dilation: tuple[int, int] = (1, 1),
+    filter_flip: bool = True,
+) -> np.ndarray:
+    """Readable NumPy conv2d: ``x : (N, C, H, W)``, ``w : (K, C, kh, kw)``.
+
+    Sums, over the kernel taps ``(a, b)``, the strided input plane seen by
+    that tap times the ``(K, C)`` weight matrix of the tap.
+
+    >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
+    >>> conv2d_reference(x, np.ones((1, 1, 2, 2)), subsample=(2, 2))[0, 0]
+    array([[10., 18.],
+           [42., 50.]])
+    """
+    _check_4d("x", x)
+    _check_4d("w", w)
+    n, k, h_out, w_out = _checked_out_shape(x.shape, w.shape, pad, subsample, dilation)
+    (ph, pw), (sh, sw), (dh, dw) = pad, subsample, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    wf = w[:, :, ::-1, ::-1] if filter_flip else w
+    out = np.zeros((n, k, h_out, w_out), dtype=np.result_type(x, w))
+    for a in range(w.shape[2]):
+        for b in range(w.shape[3]):
+            patch = xp[:, :, _taps(a, dh, sh, h_out), _taps(b, dw, sw, w_out)]
+            out += np.einsum("nchw,kc->nkhw", patch, wf[:, :, a, b])
+    return out
+
+
+def conv2d_grad_input_reference(
+    w: np.ndarray,
+    gy: np.ndarray,
+    x_shape: Sequence[int],
+    pad: tuple[int, int] = (0, 0),
+    subsample: tuple[int, int] = (1, 1),
+    dilation: tuple[int, int] = (1, 1),
+    filter_flip: bool = True,
+) -> np.ndarray:
+    """Gradient of conv2d w.r.t. its input (the adjoint of ``conv2d_reference``).
+
+    ``x_shape`` gives the input's spatial size as its last two entries (with
+    a stride, several input sizes give the same output size).  Rows and
+    columns that no output reads (stride remainder) get zero gradient.
+    """
+    _check_4d("w", w)
+    _check_4d("gy", gy)
+    h, wd = int(x_shape[-2]), int(x_shape[-1])
+    x_full = (gy.shape[0], w.shape[1], h, wd)
+    expected = _checked_out_shape(x_full, w.shape, pad, subsample, dilation)
+    if tuple(gy.shape) != expected:
+        raise ValueError(
+            f"conv2d grad_input: input shape {x_full} gives output {expected}, "
+            f"but the output gradient has shape {gy.shape}"
+        )
+    (ph, pw), (sh, sw), (dh, dw) = pad, subsample, dilation
+    h_out, w_out = gy.shape[2:]
+    wf = w[:, :, ::-1, ::-1] if filter_flip else w
+    gxp = np.zeros((x_full[0], x_full[1], h + 2 * ph, wd + 2 * pw), np.result_type(w, gy))
+    for a in range(w.shape[2]):
+        for b in range(w.shape[3]):
+            taps = (slice(None), slice(None), _taps(a, dh, sh, h_out), _taps(b, dw, sw, w_out))
+            gxp[taps] += np.einsum("nkhw,kc->nchw", gy, wf[:, :, a, b])
+    return np.ascontiguousarray(gxp[:, :, ph : ph + h, pw : pw + wd])
+
+
+def conv2d_grad_weights_reference(
+    x: np.ndarray,
+    gy: np.ndarray,
+    w_shape: Sequence[int],
+    pad: tuple[int, int] = (0, 0),
+    subsample: tuple[int, int] = (1, 1),
+    dilation: tuple[int, int] = (1, 1),
+    filter_flip: bool = True,
+) -> np.ndarray:
+    """Gradient of conv2d w.r.t. its kernel (the adjoint in ``w``).
+
+    ``w_shape`` gives the kernel's spatial size as its last two entries.
+    """
+    _check_4d("x", x)
+    _check_4d("gy", gy)
+    kh, kw = int(w_shape[-2]), int(w_shape[-1])
+    w_full = (gy.shape[1], x.shape[1], kh, kw)
+    expected = _checked_out_shape(x.shape, w_full, pad, subsample, dilation)
+    if tuple(gy.shape) != expected:
+        raise ValueError(
+            f"conv2d grad_weights: kernel shape {w_full} gives output {expected}, "
+            f"but the output gradient has shape {gy.shape}"
+        )
+    (ph, pw), (sh, sw), (dh, dw) = pad, subsample, dilation
+    h_out, w_out = gy.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    gw = np.zeros(w_full, dtype=np.result_type(x, gy))
+    for a in range(kh):
+        for b in range(kw):
+            patch = xp[:, :, _taps(a, dh, sh, h_out), _taps(b, dw, sw, w_out)]
+            gw[:, :, a, b] = np.einsum("nkhw,nchw->kc", gy, patch)
+    if filter_flip:
+        gw = gw[:, :, ::-1, ::-1]
+    return np.ascontiguousarray(gw)

@@ -1,0 +1,3 @@
+"""Tensor rewrites, registered into the phases on import (one module per op family)."""
+
+from symtensor.tensor.rewriting import basic  # noqa: F401

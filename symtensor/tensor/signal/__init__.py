@@ -1,0 +1,1 @@
+"""``symtensor.tensor.signal``: pooling (``pool.pool_2d``)."""
