@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from symtensor.graph.basic import Variable
+
 
 class Type:
     """A set of values.  Subclasses define ``filter`` and equality."""
@@ -45,6 +47,8 @@ class Type:
 class NullType(Type):
     """The type of an undefined gradient; carries the reason why."""
 
+    variable_class = Variable
+
     def __init__(self, why: str = ""):
         self.why = why
 
@@ -63,6 +67,8 @@ class NullType(Type):
 
 class DisconnectedType(Type):
     """The type of the gradient of an output that does not depend on an input."""
+
+    variable_class = Variable
 
     def filter(self, data, strict=False, allow_downcast=None):
         raise TypeError("No values can be given to a DisconnectedType variable")

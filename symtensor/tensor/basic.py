@@ -49,7 +49,7 @@ def _autocast(value):
         if config.floatX != "float64":
             return np.asarray(value, dtype=config.floatX)
         as32 = np.asarray(value, dtype="float32")
-        return as32 if as32 == value or np.isnan(value) else np.asarray(value, dtype="float64")
+        return as32 if float(as32) == value or np.isnan(value) else np.asarray(value, dtype="float64")
     return None
 
 

@@ -68,16 +68,11 @@ def normalize_border_mode(
     """
     dh, dw = _int_pair("filter_dilation", dilation, 1)
     kh, kw = kernel_hw
-    if isinstance(border_mode, str):
-        if border_mode == "valid":
-            return 0, 0
-        if border_mode == "full":
-            return _dilated(kh, dh) - 1, _dilated(kw, dw) - 1
-        if border_mode == "half":
-            return _dilated(kh, dh) // 2, _dilated(kw, dw) // 2
-    elif _is_int(border_mode) and border_mode >= 0:
+    if isinstance(border_mode, str) and border_mode in _BORDER_MODES:
+        return _string_pad(border_mode, kh, dh), _string_pad(border_mode, kw, dw)
+    if _is_int(border_mode) and border_mode >= 0:
         return int(border_mode), int(border_mode)
-    elif (
+    if (
         isinstance(border_mode, Sequence)
         and len(border_mode) == 2
         and all(_is_int(p) and p >= 0 for p in border_mode)
@@ -89,8 +84,19 @@ def normalize_border_mode(
     )
 
 
+def _string_pad(border_mode: str, k: Any, d: int) -> Any:
+    """Pad of a string border mode along one axis (None if ``k`` is unknown)."""
+    if border_mode == "valid":
+        return 0
+    if k is None:
+        return None
+    if border_mode == "full":
+        return _dilated(k, d) - 1
+    return _dilated(k, d) // 2
+
+
 def _out_1d(size: Any, k: Any, pad: Any, stride: int, dilation: int) -> Any:
-    if size is None or k is None:
+    if size is None or k is None or pad is None:
         return None
     if _is_int(pad) and pad == 0:
         span = size - _dilated(k, dilation)
@@ -126,13 +132,8 @@ def conv2d_output_shape(
     dh, dw = _int_pair("filter_dilation", filter_dilation, 1)
     n, _, h, w = image_shape
     k, _, kh, kw = kernel_shape
-    if isinstance(border_mode, str) and border_mode != "valid" and None in (kh, kw):
-        ph = pw = None
-    else:
-        ph, pw = normalize_border_mode(border_mode, (kh, kw), (dh, dw))
-    h_out = None if ph is None else _out_1d(h, kh, ph, sh, dh)
-    w_out = None if pw is None else _out_1d(w, kw, pw, sw, dw)
-    return n, k, h_out, w_out
+    ph, pw = normalize_border_mode(border_mode, (kh, kw), (dh, dw))
+    return n, k, _out_1d(h, kh, ph, sh, dh), _out_1d(w, kw, pw, sw, dw)
 
 
 def _check_4d(name: str, arr: np.ndarray) -> None:
