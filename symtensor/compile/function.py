@@ -63,10 +63,11 @@ class Function:
     """A compiled function; call it with values for the inputs (positionally or by name)."""
 
     def __init__(self, inputs, outputs, updates, givens, mode, on_unused_input, name,
-                 allow_input_downcast, profile):
+                 allow_input_downcast, profile, no_default_updates=False):
         self._spec = dict(inputs=inputs, outputs=outputs, updates=updates, givens=givens,
                           mode=mode, on_unused_input=on_unused_input, name=name,
-                          allow_input_downcast=allow_input_downcast, profile=profile)
+                          allow_input_downcast=allow_input_downcast, profile=profile,
+                          no_default_updates=no_default_updates)
         self.name = name
         self.mode = get_mode(mode)
         ins = [i if isinstance(i, In) else In(i) for i in (inputs or [])]
@@ -90,6 +91,10 @@ class Function:
         upd = check_updates(updates)
         giv = check_givens(givens)
         new_outs, new_upd, shared, free = rebuild(variables, outs, upd, giv)
+        # random streams and the like: updates the graph asks for itself (transitively)
+        while defaults := self._default_updates(shared, upd, no_default_updates):
+            upd = upd + check_updates(defaults)
+            new_outs, new_upd, shared, free = rebuild(variables, outs, upd, giv)
         if free:
             raise MissingInputError(
                 f"function{' ' + name if name else ''}: the outputs need {free[0]} (type "
@@ -116,6 +121,16 @@ class Function:
                           for o in self.fgraph.outputs]
         self.allow_input_downcast = allow_input_downcast
         self._names = {i.name: k for k, i in enumerate(ins) if i.name}
+
+    @staticmethod
+    def _default_updates(shared, updates, no_default_updates):
+        """(shared, shared.default_update) for the shared variables the graph reads that
+        have one and no explicit update (Theano's rule), transitively."""
+        if no_default_updates is True:
+            return []
+        skip = set(no_default_updates or ()) | {v for v, _ in updates}
+        return [(s, s.default_update) for s in shared
+                if getattr(s, "default_update", None) is not None and s not in skip]
 
     def _check_unused(self, variables, exprs, on_unused_input):
         from symtensor.graph.traversal import ancestors
@@ -234,4 +249,4 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
         raise TypeError("function: inputs must be a list of variables, got "
                         f"{type(inputs).__name__}")
     return Function(list(inputs or []), outputs, updates, givens, mode, on_unused_input, name,
-                    allow_input_downcast, profile)
+                    allow_input_downcast, profile, no_default_updates)

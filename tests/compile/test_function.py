@@ -242,3 +242,16 @@ def test_modes_agree():
     np.testing.assert_allclose(a, b)
     with pytest.raises(ValueError, match="unknown mode"):
         theano.function([x], y, mode="FASTEST")
+
+
+def test_default_updates_are_picked_up():
+    s = theano.shared(np.int64(0), name="counter")
+    s.default_update = s + 1
+    x = T.dscalar("x")
+    f = theano.function([x], x + s)
+    assert [float(f(1.0)) for _ in range(3)] == [1.0, 2.0, 3.0]
+    g = theano.function([x], x + s, no_default_updates=True)
+    assert float(g(0.0)) == 3.0 and float(g(0.0)) == 3.0
+    h = theano.function([x], x + s, updates=[(s, s + 10)])  # an explicit update wins
+    h(0.0)
+    assert int(s.get_value()) == 13
