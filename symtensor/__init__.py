@@ -10,7 +10,8 @@ from symtensor import printing  # noqa: E402
 from symtensor.compile.function import In, function  # noqa: E402
 from symtensor.compile.mode import Mode  # noqa: E402
 from symtensor.gradient import grad  # noqa: E402
-from symtensor.tensor.sharedvar import shared  # noqa: E402
+from symtensor.compile.sharedvalue import shared  # noqa: E402
+import symtensor.tensor.sharedvar  # noqa: E402,F401  (registers the tensor constructor)
 import symtensor.tensor.rewriting  # noqa: E402,F401  (registers the rewrites)
 
 __version__ = "0.1.0"

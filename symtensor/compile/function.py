@@ -25,7 +25,7 @@ from symtensor.compile.rebuild import check_givens, check_updates, rebuild
 from symtensor.graph.basic import Constant, Variable
 from symtensor.graph.fg import FunctionGraph, MissingInputError
 from symtensor.graph.rewriting import rewrite_graph
-from symtensor.tensor.sharedvar import TensorSharedVariable
+from symtensor.compile.sharedvalue import SharedVariable
 
 
 class UnusedInputError(ValueError):
@@ -72,7 +72,7 @@ class Function:
         self.mode = get_mode(mode)
         ins = [i if isinstance(i, In) else In(i) for i in (inputs or [])]
         for k, i in enumerate(ins):
-            if isinstance(i.variable, TensorSharedVariable):
+            if isinstance(i.variable, SharedVariable):
                 raise TypeError(f"function: input {k} ({i.variable}) is a shared variable; shared "
                                 "variables are implicit inputs: replace it through givens instead")
             if isinstance(i.variable, Constant):
@@ -87,7 +87,7 @@ class Function:
         self.single = outputs is not None and not isinstance(outputs, list | tuple)
         from symtensor.tensor.basic import as_tensor_variable
         outs = [] if outputs is None else [outputs] if self.single else list(outputs)
-        outs = [as_tensor_variable(o) for o in outs]
+        outs = [o if isinstance(o, Variable) else as_tensor_variable(o) for o in outs]
         upd = check_updates(updates)
         giv = check_givens(givens)
         new_outs, new_upd, shared, free = rebuild(variables, outs, upd, giv)

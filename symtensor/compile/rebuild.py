@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 from symtensor.graph.basic import Constant, Variable
 from symtensor.graph.traversal import clone_graph, graph_inputs
-from symtensor.tensor.sharedvar import TensorSharedVariable
+from symtensor.compile.sharedvalue import SharedVariable
 
 
 def _pairs(mapping, what):
@@ -51,13 +51,13 @@ def check_updates(updates):
     from symtensor.tensor.basic import as_tensor_variable
     out, seen = [], set()
     for var, expr in _pairs(updates, "updates"):
-        if not isinstance(var, TensorSharedVariable):
+        if not isinstance(var, SharedVariable):
             raise TypeError(f"updates: {var} is not a shared variable; only shared variables "
                             "can be updated")
         if var in seen:
             raise ValueError(f"updates: shared variable {var} has two update expressions")
         seen.add(var)
-        expr = as_tensor_variable(expr)
+        expr = expr if isinstance(expr, Variable) else as_tensor_variable(expr)
         if expr.type != var.type:
             converted = var.type.convert_variable(expr)
             if converted is None:
@@ -79,11 +79,11 @@ def rebuild(inputs, outputs, updates, givens):
     exprs = list(outputs) + [e for _, e in updates]
     memo = clone_graph(exprs, givens)
     new_exprs = [memo.get(e, e) for e in exprs]
-    shared = [v for v in graph_inputs(new_exprs) if isinstance(v, TensorSharedVariable)
+    shared = [v for v in graph_inputs(new_exprs) if isinstance(v, SharedVariable)
               and v not in inputs]
     for var, _ in updates:
         if var not in shared:
             shared.append(var)
-    free = [v for v in graph_inputs(new_exprs) if not isinstance(v, Constant | TensorSharedVariable)
+    free = [v for v in graph_inputs(new_exprs) if not isinstance(v, Constant | SharedVariable)
             and v not in inputs]
     return new_exprs[: len(outputs)], new_exprs[len(outputs):], shared, free
