@@ -261,3 +261,43 @@ def conv2d_grad_weights(
             x, gy, *full[2:], *_params(pad, subsample, dilation), n_chunks, gw2
         )
     return _flipped(gw2.reshape(full), filter_flip)
+
+
+# ------------------------------------------------------------------ registration
+from symtensor.backends.numba.dispatch import numba_funcify  # noqa: E402
+from symtensor.tensor.ops import conv as oconv  # noqa: E402
+
+@numba_funcify.register(oconv.Conv2d)
+def _funcify_conv2d(op, node):
+    dtype = node.outputs[0].dtype
+
+    def kernel(x, w):
+        oconv._check_value_shape(op, "input", x.shape, op.imshp)
+        oconv._check_value_shape(op, "filters", w.shape, op.kshp)
+        out = conv2d_forward(x, w, *op._numeric(w.shape[2:]))
+        return (out.astype(dtype, copy=False),)
+    return kernel
+
+
+@numba_funcify.register(oconv.Conv2dGradInputs)
+def _funcify_conv2d_grad_inputs(op, node):
+    dtype = node.outputs[0].dtype
+
+    def kernel(w, gy, shape):
+        oconv._check_value_shape(op, "filters", w.shape, op.kshp)
+        gx = conv2d_grad_input(w, gy, tuple(shape), *op._numeric(w.shape[2:]))
+        oconv._check_value_shape(op, "input gradient", gx.shape, op.imshp)
+        return (gx.astype(dtype, copy=False),)
+    return kernel
+
+
+@numba_funcify.register(oconv.Conv2dGradWeights)
+def _funcify_conv2d_grad_weights(op, node):
+    dtype = node.outputs[0].dtype
+
+    def kernel(x, gy, shape):
+        oconv._check_value_shape(op, "input", x.shape, op.imshp)
+        gw = conv2d_grad_weights(x, gy, tuple(shape), *op._numeric(tuple(shape)))
+        oconv._check_value_shape(op, "filter gradient", gw.shape, op.kshp)
+        return (gw.astype(dtype, copy=False),)
+    return kernel

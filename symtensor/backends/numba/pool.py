@@ -4,7 +4,10 @@ The kernels see the input as ``(planes, H, W)``: every leading axis of the
 N-d input is one image plane, pooled independently, and planes are spread
 over threads with ``prange``.  Window bounds per output row / column are
 computed once (``pool_windows``) with the same rule as the NumPy references
-in ``symtensor.tensor.ops.pool``.
+in ``symtensor.tensor.ops.pool``.  The common 2x2 / stride-2 / unpadded max pool
+has its own straight-line kernels (forward and gradient): the generic loops spend
+most of their time on the variable-length window loops (about 5x slower there,
+``benchmarks/conv_pool_kernels.py``).
 """
 
 from __future__ import annotations
@@ -119,6 +122,31 @@ def max_pool_grad_grad_kernel(x, maxout, ggx, wh, ww, sh, sw, ph, pw, ggz):
                 ggz[p, i, j] = acc
 
 
+@numba.njit(parallel=True, cache=True)
+def max_pool_2x2_kernel(x, out):
+    """Fast path: 2x2 max pool, stride 2, no padding, only full windows."""
+    for p in prange(x.shape[0]):
+        for i in range(out.shape[1]):
+            top, bottom = x[p, 2 * i], x[p, 2 * i + 1]
+            for j in range(out.shape[2]):
+                c = 2 * j
+                out[p, i, j] = max(max(top[c], top[c + 1]), max(bottom[c], bottom[c + 1]))
+
+
+@numba.njit(parallel=True, cache=True)
+def max_pool_2x2_grad_kernel(x, maxout, gz, gx):
+    """Fast path of ``max_pool_grad_kernel`` for ``max_pool_2x2_kernel``."""
+    for p in prange(x.shape[0]):
+        gx[p] = 0  # rows / columns past the last full window
+        for i in range(maxout.shape[1]):
+            for r in range(2 * i, 2 * i + 2):
+                xr, gr = x[p, r], gx[p, r]
+                for j in range(maxout.shape[2]):
+                    m, g, c = maxout[p, i, j], gz[p, i, j], 2 * j
+                    gr[c] = g if xr[c] == m else 0
+                    gr[c + 1] = g if xr[c + 1] == m else 0
+
+
 # -------------------------------------------------------------------------- adapters
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -152,6 +180,12 @@ def _setup(x, ws, ignore_border, stride, pad, mode="max"):
     return out_shape, (*ws, *stride, *pad)
 
 
+def _is_2x2(params, x_shape, out_shape, mode="max") -> bool:
+    """2x2 windows, stride 2, no padding, and every window full (no partial one)."""
+    full = tuple(out_shape[-2:]) == (x_shape[-2] // 2, x_shape[-1] // 2)
+    return mode == "max" and params == (2, 2, 2, 2, 0, 0) and full
+
+
 def _check_shape(name: str, arr: np.ndarray, expected: Sequence[int]) -> None:
     if np.shape(arr) != tuple(expected):
         raise ValueError(f"pool_2d kernel: {name} has shape {np.shape(arr)}, expected {expected}")
@@ -169,9 +203,10 @@ def pool_forward(
     dtype = _dtype(x)
     out_shape, params = _setup(x, ws, ignore_border, stride, pad, mode)
     out = np.empty(out_shape, dtype=dtype)
-    pool_forward_kernel(
-        _planes("x", x, dtype), *params, MODE_CODES[mode], _as_planes(out)
-    )
+    if _is_2x2(params, np.shape(x), out_shape, mode):
+        max_pool_2x2_kernel(_planes("x", x, dtype), _as_planes(out))
+    else:
+        pool_forward_kernel(_planes("x", x, dtype), *params, MODE_CODES[mode], _as_planes(out))
     return out
 
 
@@ -182,10 +217,11 @@ def max_pool_grad(x, maxout, gz, ws, ignore_border, stride=None, pad=(0, 0)) -> 
     _check_shape("maxout", maxout, out_shape)
     _check_shape("gz", gz, out_shape)
     gx = np.empty(np.shape(x), dtype=dtype)
-    max_pool_grad_kernel(
-        _planes("x", x, dtype), _planes("maxout", maxout, dtype), _planes("gz", gz, dtype),
-        *params, _as_planes(gx),
-    )
+    planes = [_planes(name, a, dtype) for name, a in (("x", x), ("maxout", maxout), ("gz", gz))]
+    if _is_2x2(params, np.shape(x), out_shape):
+        max_pool_2x2_grad_kernel(*planes, _as_planes(gx))
+    else:
+        max_pool_grad_kernel(*planes, *params, _as_planes(gx))
     return gx
 
 
@@ -217,3 +253,38 @@ def max_pool_grad_grad(x, maxout, ggx, ws, ignore_border, stride=None, pad=(0, 0
         *params, _as_planes(ggz),
     )
     return ggz
+
+
+# ------------------------------------------------------------------ registration
+from symtensor.backends.numba.dispatch import numba_funcify  # noqa: E402
+from symtensor.tensor.ops import pool as opool  # noqa: E402
+
+_FLOATS = ("float32", "float64")
+
+# non-float inputs fall back to perform (return None)
+@numba_funcify.register(opool.Pool)
+def _funcify_pool(op, node):
+    if node.inputs[0].dtype not in _FLOATS:
+        return None
+    return lambda x: (pool_forward(x, *op._args(), op.mode),)
+
+
+@numba_funcify.register(opool.MaxPoolGrad)
+def _funcify_max_pool_grad(op, node):
+    if node.inputs[0].dtype not in _FLOATS:
+        return None
+    return lambda x, maxout, gz: (max_pool_grad(x, maxout, gz, *op._args()),)
+
+
+@numba_funcify.register(opool.AveragePoolGrad)
+def _funcify_average_pool_grad(op, node):
+    if node.inputs[0].dtype not in _FLOATS:
+        return None
+    return lambda x, gz: (average_pool_grad(x, gz, *op._args(), op.mode),)
+
+
+@numba_funcify.register(opool.MaxPoolGradGrad)
+def _funcify_max_pool_grad_grad(op, node):
+    if node.inputs[0].dtype not in _FLOATS:
+        return None
+    return lambda x, maxout, ggx: (max_pool_grad_grad(x, maxout, ggx, *op._args()),)

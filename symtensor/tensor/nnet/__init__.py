@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from symtensor.tensor import basic as _T
+from symtensor.tensor.nnet import abstract_conv, conv  # noqa: F401
+from symtensor.tensor.nnet.abstract_conv import conv2d  # noqa: F401
 from symtensor.tensor.ops.nnet import Softmax, SoftmaxGrad  # noqa: F401
 
 sigmoid = _T.nnet_sigmoid
@@ -49,10 +51,3 @@ def categorical_crossentropy(coding_dist, true_dist):
 def binary_crossentropy(output, target):
     """``-(target * log(output) + (1 - target) * log(1 - output))``."""
     return -(target * _T.log(output) + (1.0 - target) * _T.log(1.0 - output))
-
-
-def __getattr__(name):
-    if name in ("conv2d", "abstract_conv", "conv"):
-        from symtensor.tensor.nnet import conv as _conv
-        return getattr(_conv, "conv2d") if name == "conv2d" else _conv
-    raise AttributeError(f"module 'symtensor.tensor.nnet' has no attribute {name!r}")

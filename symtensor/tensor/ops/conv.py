@@ -24,6 +24,10 @@ from typing import Any
 
 import numpy as np
 
+from symtensor.graph.basic import Apply
+from symtensor.graph.op import Op
+from symtensor.tensor.type import TensorType, upcast
+
 _BORDER_MODES = ("valid", "full", "half")
 
 
@@ -265,3 +269,210 @@ def conv2d_grad_weights_reference(
     if filter_flip:
         gw = gw[:, :, ::-1, ::-1]
     return np.ascontiguousarray(gw)
+
+
+# ------------------------------------------------------------------------------- ops
+
+
+def _canonical_border_mode(border_mode: Any) -> str | tuple[int, int]:
+    """'valid' / 'full' / 'half', or explicit pads; ``0`` and ``(0, 0)`` are 'valid'."""
+    pads = normalize_border_mode(border_mode, (1, 1))  # validates
+    if isinstance(border_mode, str):
+        return border_mode
+    return "valid" if pads == (0, 0) else pads
+
+
+def _static_shape(name: str, shape: Any) -> tuple[int | None, ...]:
+    """Optional static 4-d shape: None, or 4 entries each an int >= 0 or None."""
+    if shape is None:
+        return (None,) * 4
+    if (
+        not isinstance(shape, Sequence)
+        or len(shape) != 4
+        or not all(s is None or (_is_int(s) and s >= 0) for s in shape)
+    ):
+        raise ValueError(f"conv2d: {name} must be None or 4 ints/None, got {shape!r}")
+    return tuple(None if s is None else int(s) for s in shape)
+
+
+def _merge_shape(symbolic: Sequence[Any], static: Sequence[int | None]) -> tuple[Any, ...]:
+    """Static entries where known, symbolic ones elsewhere."""
+    return tuple(s if k is None else k for s, k in zip(symbolic, static, strict=True))
+
+
+def _check_value_shape(op: Any, name: str, shape: tuple[int, ...], static) -> None:
+    if any(k is not None and k != s for s, k in zip(shape, static, strict=True)):
+        raise ValueError(f"{op}: {name} has shape {shape}, but the op was built for {static}")
+
+
+def _float4d(op: Any, name: str, var: Any) -> Any:
+    from symtensor.tensor.basic import as_tensor_variable
+    from symtensor.tensor.type import FLOAT_DTYPES
+
+    var = as_tensor_variable(var)
+    if var.ndim != 4 or var.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{op}: {name} must be a 4-d float tensor, got {var.type}")
+    return var
+
+
+def _hw_vector(op: Any, shape: Any) -> Any:
+    """A spatial size ``(H, W)`` (ints, int scalars or an int vector) as an int64 vector."""
+    from symtensor.graph.basic import Constant
+    from symtensor.tensor.ops.shape import as_shape_vector
+
+    vec = as_shape_vector(shape, str(op))
+    if isinstance(vec, Constant) and len(vec.data) != 2:
+        raise ValueError(f"{op}: the spatial shape must have 2 entries, got {vec.data}")
+    return vec
+
+
+def _hw_entries(vec: Any) -> tuple[Any, Any]:
+    """The two entries of a spatial-size vector: ints when constant, else symbolic."""
+    from symtensor.graph.basic import Constant
+
+    if isinstance(vec, Constant):
+        return int(vec.data[0]), int(vec.data[1])
+    return vec[0], vec[1]
+
+
+class _ConvBase:
+    """Props, validation and helpers shared by the three conv ops."""
+
+    __props__ = ("border_mode", "subsample", "filter_flip", "filter_dilation", "imshp", "kshp")
+
+    def __init__(
+        self,
+        border_mode: str | int | tuple[int, int] = "valid",
+        subsample: tuple[int, int] = (1, 1),
+        filter_flip: bool = True,
+        filter_dilation: tuple[int, int] = (1, 1),
+        imshp: Sequence[int | None] | None = None,
+        kshp: Sequence[int | None] | None = None,
+    ):
+        self.border_mode = _canonical_border_mode(border_mode)
+        self.subsample = _int_pair("subsample", subsample, 1)
+        self.filter_dilation = _int_pair("filter_dilation", filter_dilation, 1)
+        if not isinstance(filter_flip, bool | np.bool_):
+            raise ValueError(f"conv2d: filter_flip must be a bool, got {filter_flip!r}")
+        self.filter_flip = bool(filter_flip)
+        self.imshp = _static_shape("imshp", imshp)
+        self.kshp = _static_shape("kshp", kshp)
+
+    def _family(self, cls: type) -> Any:
+        """The op of class ``cls`` with these same parameters."""
+        return cls(*self._props())
+
+    def _numeric(self, kernel_hw: Sequence[int]) -> tuple:
+        """``(pad, subsample, dilation, filter_flip)`` for the references and kernels."""
+        pad = normalize_border_mode(self.border_mode, kernel_hw, self.filter_dilation)
+        return pad, self.subsample, self.filter_dilation, self.filter_flip
+
+    def _out_shape(self, image_shape, kernel_shape) -> tuple[Any, ...]:
+        return conv2d_output_shape(
+            _merge_shape(image_shape, self.imshp), _merge_shape(kernel_shape, self.kshp),
+            self.border_mode, self.subsample, self.filter_dilation,
+        )
+
+
+class Conv2d(_ConvBase, Op):
+    """conv2d of ``x : (N, C, H, W)`` with ``w : (K, C, kh, kw)`` -> ``(N, K, H_out, W_out)``.
+
+    Parameters are Theano's: ``border_mode`` ('valid', 'full', 'half', an int or a
+    pair), ``subsample`` (strides), ``filter_flip`` (True: convolution, False:
+    correlation), ``filter_dilation``, and optional static ``imshp`` / ``kshp``
+    (4 entries, None where unknown), checked when the op runs.
+    """
+
+    def make_node(self, x, w):
+        x, w = _float4d(self, "input", x), _float4d(self, "filters", w)
+        bc = (x.broadcastable[0], w.broadcastable[0], False, False)
+        return Apply(self, [x, w], [TensorType(upcast(x.dtype, w.dtype), bc)()])
+
+    def perform(self, node, inputs, output_storage):
+        x, w = inputs
+        _check_value_shape(self, "input", x.shape, self.imshp)
+        _check_value_shape(self, "filters", w.shape, self.kshp)
+        out = conv2d_reference(x, w, *self._numeric(w.shape[2:]))
+        output_storage[0][0] = out.astype(node.outputs[0].dtype, copy=False)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [self._out_shape(*input_shapes)]
+
+    def grad(self, inputs, outputs, output_grads):
+        from symtensor.tensor.basic import cast
+
+        (x, w), gy = inputs, output_grads[0]
+        gx = self._family(Conv2dGradInputs)(w, gy, x.shape[-2:])
+        gw = self._family(Conv2dGradWeights)(x, gy, w.shape[-2:])
+        return [cast(gx, x.dtype), cast(gw, w.dtype)]
+
+
+class Conv2dGradInputs(_ConvBase, Op):
+    """Gradient of Conv2d w.r.t. its input: ``(w, gy, (H, W)) -> gx : (N, C, H, W)``.
+
+    ``(H, W)`` is needed because strides make several input sizes give one output.
+    """
+
+    def make_node(self, w, gy, shape):
+        w, gy = _float4d(self, "filters", w), _float4d(self, "output gradient", gy)
+        bc = (gy.broadcastable[0], w.broadcastable[1], False, False)
+        out = TensorType(upcast(w.dtype, gy.dtype), bc)()
+        return Apply(self, [w, gy, _hw_vector(self, shape)], [out])
+
+    def perform(self, node, inputs, output_storage):
+        w, gy, shape = inputs
+        _check_value_shape(self, "filters", w.shape, self.kshp)
+        gx = conv2d_grad_input_reference(w, gy, tuple(shape), *self._numeric(w.shape[2:]))
+        _check_value_shape(self, "input gradient", gx.shape, self.imshp)
+        output_storage[0][0] = gx.astype(node.outputs[0].dtype, copy=False)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        w_shape, gy_shape, _ = input_shapes
+        shape = (gy_shape[0], w_shape[1], *_hw_entries(node.inputs[2]))
+        return [_merge_shape(shape, self.imshp)]
+
+    def connection_pattern(self, node):
+        return [[True], [True], [False]]
+
+    def grad(self, inputs, outputs, output_grads):
+        # gx is bilinear in (w, gy): <gx, g> = <conv(g, w), gy> = <w, grad_weights(g, gy)>.
+        from symtensor.tensor.basic import cast
+
+        (w, gy, _), g = inputs, output_grads[0]
+        gw = self._family(Conv2dGradWeights)(g, gy, w.shape[-2:])
+        ggy = self._family(Conv2d)(g, w)
+        return [cast(gw, w.dtype), cast(ggy, gy.dtype), None]
+
+
+class Conv2dGradWeights(_ConvBase, Op):
+    """Gradient of Conv2d w.r.t. its filters: ``(x, gy, (kh, kw)) -> gw : (K, C, kh, kw)``."""
+
+    def make_node(self, x, gy, shape):
+        x, gy = _float4d(self, "input", x), _float4d(self, "output gradient", gy)
+        bc = (gy.broadcastable[1], x.broadcastable[1], False, False)
+        out = TensorType(upcast(x.dtype, gy.dtype), bc)()
+        return Apply(self, [x, gy, _hw_vector(self, shape)], [out])
+
+    def perform(self, node, inputs, output_storage):
+        x, gy, shape = inputs
+        _check_value_shape(self, "input", x.shape, self.imshp)
+        gw = conv2d_grad_weights_reference(x, gy, tuple(shape), *self._numeric(tuple(shape)))
+        _check_value_shape(self, "filter gradient", gw.shape, self.kshp)
+        output_storage[0][0] = gw.astype(node.outputs[0].dtype, copy=False)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        x_shape, gy_shape, _ = input_shapes
+        shape = (gy_shape[1], x_shape[1], *_hw_entries(node.inputs[2]))
+        return [_merge_shape(shape, self.kshp)]
+
+    def connection_pattern(self, node):
+        return [[True], [True], [False]]
+
+    def grad(self, inputs, outputs, output_grads):
+        # gw is bilinear in (x, gy): <gw, g> = <conv(x, g), gy> = <x, grad_inputs(g, gy)>.
+        from symtensor.tensor.basic import cast
+
+        (x, gy, _), g = inputs, output_grads[0]
+        gx = self._family(Conv2dGradInputs)(g, gy, x.shape[-2:])
+        ggy = self._family(Conv2d)(x, g)
+        return [cast(gx, x.dtype), cast(ggy, gy.dtype), None]

@@ -30,6 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from symtensor.graph.basic import Apply
+from symtensor.graph.op import Op
+from symtensor.tensor.type import TensorType
+
 POOL_MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
 
 
@@ -261,3 +265,148 @@ def max_pool_grad_grad_reference(
 def _check_same_shape(name: str, arr: np.ndarray, expected: Sequence[int]) -> None:
     if tuple(arr.shape) != tuple(expected):
         raise ValueError(f"pool_2d: {name} must have shape {tuple(expected)}, got {arr.shape}")
+
+
+# ------------------------------------------------------------------------------- ops
+
+
+def _tensor(op: Any, name: str, var: Any, ndim: int | None = None) -> Any:
+    from symtensor.tensor.basic import as_tensor_variable
+
+    var = as_tensor_variable(var)
+    if var.ndim < 2 or (ndim is not None and var.ndim != ndim):
+        want = ">= 2" if ndim is None else str(ndim)
+        raise TypeError(f"{op}: {name} must have {want} dimensions, got {var.type}")
+    return var
+
+
+class _PoolBase:
+    """Props and validation shared by the pool ops (static ws, stride and pad)."""
+
+    __props__ = ("ws", "ignore_border", "stride", "pad", "mode")
+
+    def __init__(
+        self,
+        ws: Sequence[int],
+        ignore_border: bool = False,
+        stride: Sequence[int] | None = None,
+        pad: Sequence[int] = (0, 0),
+        mode: str = "max",
+    ):
+        self.ws, self.stride, self.pad = check_pool_params(ws, ignore_border, stride, pad, mode)
+        self.ignore_border, self.mode = bool(ignore_border), mode
+
+    def _args(self) -> tuple:
+        return self.ws, self.ignore_border, self.stride, self.pad
+
+    def _family(self, cls: type, mode: str | None = None) -> Any:
+        return cls(*self._args(), mode or self.mode)
+
+
+class Pool(_PoolBase, Op):
+    """pool_2d over the last two axes of an N-d tensor (N >= 2).
+
+    ``mode`` is 'max', 'sum', 'average_inc_pad' or 'average_exc_pad'; ``stride``
+    None means ``ws``; ``pad`` needs ``ignore_border=True`` and ``pad < ws``.
+    """
+
+    def make_node(self, x):
+        x = _tensor(self, "input", x)
+        out = TensorType(x.dtype, x.broadcastable[:-2] + (False, False))()
+        return Apply(self, [x], [out])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = pool_2d_reference(inputs[0], *self._args(), self.mode)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [pool_output_shape(input_shapes[0], *self._args())]
+
+    def grad(self, inputs, outputs, output_grads):
+        (x,), (out,), (gz,) = inputs, outputs, output_grads
+        if self.mode == "max":
+            return [self._family(MaxPoolGrad)(x, out, gz)]
+        return [self._family(AveragePoolGrad)(x, gz)]
+
+
+class MaxPoolGrad(_PoolBase, Op):
+    """Gradient of max pooling: ``(x, maxout, gz) -> gx``, gz routed to every window max."""
+
+    def __init__(self, ws, ignore_border=False, stride=None, pad=(0, 0), mode="max"):
+        if mode != "max":
+            raise ValueError(f"MaxPoolGrad: mode must be 'max', got {mode!r}")
+        super().__init__(ws, ignore_border, stride, pad, mode)
+
+    def make_node(self, x, maxout, gz):
+        x = _tensor(self, "input", x)
+        maxout = _tensor(self, "maxout", maxout, x.ndim)
+        gz = _tensor(self, "output gradient", gz, x.ndim)
+        return Apply(self, [x, maxout, gz], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = max_pool_grad_reference(*inputs, *self._args())
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+    def grad(self, inputs, outputs, output_grads):
+        # Piecewise linear in gz with the window maxima fixed: x and maxout get zero.
+        from symtensor.tensor.basic import zeros_like
+
+        (x, maxout, _), ggx = inputs, output_grads[0]
+        ggz = self._family(MaxPoolGradGrad)(x, maxout, ggx)
+        return [zeros_like(x), zeros_like(maxout), ggz]
+
+
+class AveragePoolGrad(_PoolBase, Op):
+    """Gradient of sum / average pooling: ``(x, gz) -> gx`` (x gives only the shape)."""
+
+    def __init__(self, ws, ignore_border=False, stride=None, pad=(0, 0),
+                 mode="average_inc_pad"):
+        if mode == "max":
+            raise ValueError("AveragePoolGrad: mode must not be 'max'")
+        super().__init__(ws, ignore_border, stride, pad, mode)
+
+    def make_node(self, x, gz):
+        x = _tensor(self, "input", x)
+        gz = _tensor(self, "output gradient", gz, x.ndim)
+        return Apply(self, [x, gz], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = average_pool_grad_reference(*inputs, *self._args(), self.mode)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+    def grad(self, inputs, outputs, output_grads):
+        # Linear in gz; its adjoint is the forward pooling.  x only supplies a shape.
+        from symtensor.tensor.basic import zeros_like
+
+        x, ggx = inputs[0], output_grads[0]
+        return [zeros_like(x), self._family(Pool)(ggx)]
+
+
+class MaxPoolGradGrad(_PoolBase, Op):
+    """Gradient of MaxPoolGrad w.r.t. gz: ``(x, maxout, ggx) -> ggz`` (maxout's shape)."""
+
+    def __init__(self, ws, ignore_border=False, stride=None, pad=(0, 0), mode="max"):
+        if mode != "max":
+            raise ValueError(f"MaxPoolGradGrad: mode must be 'max', got {mode!r}")
+        super().__init__(ws, ignore_border, stride, pad, mode)
+
+    def make_node(self, x, maxout, ggx):
+        x = _tensor(self, "input", x)
+        maxout = _tensor(self, "maxout", maxout, x.ndim)
+        ggx = _tensor(self, "ggx", ggx, x.ndim)
+        return Apply(self, [x, maxout, ggx], [maxout.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = max_pool_grad_grad_reference(*inputs, *self._args())
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[1]]
+
+    def grad(self, inputs, outputs, output_grads):
+        from symtensor.tensor.basic import zeros_like
+
+        (x, maxout, _), gz = inputs, output_grads[0]
+        return [zeros_like(x), zeros_like(maxout), self._family(MaxPoolGrad)(x, maxout, gz)]

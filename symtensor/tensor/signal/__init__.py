@@ -1,1 +1,3 @@
 """``symtensor.tensor.signal``: pooling (``pool.pool_2d``)."""
+
+from symtensor.tensor.signal import pool  # noqa: F401
