@@ -8,7 +8,7 @@ import numpy as np
 
 from symtensor.graph.basic import Variable
 from symtensor.graph.traversal import toposort
-from symtensor.graph.type import NullType
+from symtensor.graph.type import DisconnectedType, NullType
 
 
 class DisconnectedInputError(ValueError):
@@ -98,6 +98,8 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise",
             terms = grads.get(o)
             if terms and not _discrete(o):
                 out_grads.append(_sum(terms))
+            elif not hasattr(o.type, "dtype"):  # a random state, ...: nothing flows back
+                out_grads.append(DisconnectedType()())
             else:
                 out_grads.append(T.zeros_like(o, dtype=None if not _discrete(o) else "float64"))
         if any(_is_null(g) for g in out_grads):

@@ -1,11 +1,19 @@
-"""Shared fixtures: the data folder beside the checkout, and floatX isolation."""
+"""Shared fixtures: the data folder beside the checkout, and floatX isolation.
+
+Also puts tests/ on sys.path so test modules can import ``strategies`` and ``checks``.
+"""
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 import symtensor
+
+_TESTS = str(Path(__file__).resolve().parent)
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
 
 
 def data_dir() -> Path:

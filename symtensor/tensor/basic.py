@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
 from symtensor.config import config
-from symtensor.graph.basic import Constant, Variable
+from symtensor.graph.basic import Variable
 from symtensor.graph.type import NullType
 from symtensor.tensor.ops.blas import dot  # noqa: F401  (re-exported)
 from symtensor.tensor.ops.elemwise import DimShuffle, Elemwise
@@ -175,7 +173,11 @@ def round(x, mode="half_away_from_zero"):  # noqa: A001  (Theano's name)
     if mode != "half_away_from_zero":
         raise ValueError(f"round: mode must be 'half_away_from_zero' or 'half_to_even', "
                          f"got {mode!r}")
-    return sgn(x) * floor(abs_(x) + 0.5)  # noqa: F821
+    # not floor(|x| + 0.5): that sum rounds (0.49999997 -> 1, 2**23 + 1 -> 2**23 + 2);
+    # |x| - floor(|x|) is exact
+    a = abs_(x)
+    whole = floor(a)  # noqa: F821
+    return sgn(x) * (whole + ge(a - whole, 0.5))  # noqa: F821
 
 
 def zeros_like(x, dtype=None):
@@ -224,15 +226,27 @@ def _reduce(reducer):
     def fn(x, axis=None, keepdims=False, dtype=None, acc_dtype=None):
         x = as_tensor_variable(x)
         ax = normalize_axis(axis, x.ndim, reducer)
-        out = CAReduce(reducer, ax, dtype and np.dtype(dtype).name)(x) if ax else x
+        out = CAReduce(reducer, ax, dtype and np.dtype(dtype).name)(x)
+        if not ax and out.dtype == x.dtype:
+            out = x  # nothing to reduce and no dtype change (sum of an int8 scalar is int64)
         return _keep(out, x, ax, keepdims)
     fn.__name__ = reducer
     fn.__doc__ = f"``{reducer}`` over ``axis`` (None: all axes), optionally keeping dims."
     return fn
 
 
-sum = _reduce("sum")  # noqa: A001
-prod = _reduce("prod")
+def _reduce_with_dtype(reducer):
+    inner = _reduce(reducer)
+
+    def fn(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+        return inner(x, axis, keepdims, dtype)
+    fn.__name__, fn.__doc__ = inner.__name__, inner.__doc__
+    return fn
+
+
+# Theano's positional orders: sum/prod(x, axis, dtype, keepdims), max/...(x, axis, keepdims)
+sum = _reduce_with_dtype("sum")  # noqa: A001
+prod = _reduce_with_dtype("prod")
 max = _reduce("max")  # noqa: A001
 min = _reduce("min")  # noqa: A001
 all = _reduce("all")  # noqa: A001
@@ -271,7 +285,8 @@ def mean(x, axis=None, dtype=None, keepdims=False, acc_dtype=None):
     return _keep(out, x, ax, keepdims)
 
 
-def var(x, axis=None, keepdims=False, ddof=0):
+def var(x, axis=None, ddof=0, keepdims=False):
+    """Variance over ``axis`` with ``ddof`` delta degrees of freedom (Theano's order)."""
     x = as_tensor_variable(x)
     ax = normalize_axis(axis, x.ndim, "var")
     centered = x - mean(x, ax, keepdims=True)
@@ -284,8 +299,8 @@ def var(x, axis=None, keepdims=False, ddof=0):
     return _keep(out, x, ax, keepdims)
 
 
-def std(x, axis=None, keepdims=False, ddof=0):
-    return sqrt(var(x, axis, keepdims, ddof))  # noqa: F821
+def std(x, axis=None, ddof=0, keepdims=False):
+    return sqrt(var(x, axis, ddof, keepdims))  # noqa: F821
 
 
 # ---------------------------------------------------------------- shapes
@@ -297,7 +312,9 @@ def shape(x):
 
 def flatten(x, ndim=None, outdim=None):
     """Flatten all but the first ``ndim - 1`` dims (Theano's ``outdim`` accepted)."""
-    return Flatten(ndim or outdim or 1)(as_tensor_variable(x))
+    if ndim is None:
+        ndim = 1 if outdim is None else outdim
+    return Flatten(ndim)(as_tensor_variable(x))
 
 
 def transpose(x, axes=None):
@@ -320,17 +337,17 @@ def shape_padright(x, n_ones=1):
 
 
 def arange(start, stop=None, step=1, dtype=None):
-    """Theano's ``arange``; the dtype follows the bounds (int64 for Python ints)."""
+    """Theano's ``arange``; the dtype follows the bounds, with integers widened to int64."""
     if stop is None:
         start, stop = 0, start
     start, stop, step = (as_tensor_variable(v) for v in (start, stop, step))
     if dtype is None:
         dtype = upcast(start.dtype, stop.dtype, step.dtype)
-        if dtype in ("int8", "int16", "int32") and builtins.all(
-                isinstance(v, Constant) for v in (start, stop, step)):
+        # as Theano: never a narrow integer type, whose length could overflow
+        if dtype in ("int8", "int16", "int32"):
             dtype = "int64"
-        elif dtype in ("int8", "int16"):
-            dtype = "int64"
+        elif dtype in ("uint8", "uint16", "uint32"):
+            dtype = "uint64"
     return ARange(np.dtype(dtype).name)(start, stop, step)
 
 

@@ -99,7 +99,7 @@ class _TensorOperators:
         return _T().reshape(self, shape, ndim)
 
     def flatten(self, ndim=1, outdim=None):
-        return _T().flatten(self, outdim or ndim)
+        return _T().flatten(self, ndim if outdim is None else outdim)
 
     def astype(self, dtype):
         return _T().cast(self, dtype)
@@ -120,10 +120,10 @@ class _TensorOperators:
     def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
         return _T().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
-    def var(self, axis=None, keepdims=False, ddof=0):
+    def var(self, axis=None, ddof=0, keepdims=False):
         return _T().var(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
-    def std(self, axis=None, keepdims=False, ddof=0):
+    def std(self, axis=None, ddof=0, keepdims=False):
         return _T().std(self, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def max(self, axis=None, keepdims=False):

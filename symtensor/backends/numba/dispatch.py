@@ -11,6 +11,14 @@ from functools import singledispatch
 from symtensor.backends.python import perform_thunk
 
 
+def n_threads() -> int:
+    """Threads for kernels: config.numba_threads, or every core when it is 0."""
+    import os
+
+    from symtensor.config import config
+    return config.numba_threads or os.cpu_count() or 1
+
+
 @singledispatch
 def numba_funcify(op, node):
     """The kernel for ``node``, or None when ``type(op)`` has none registered."""

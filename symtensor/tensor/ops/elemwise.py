@@ -112,25 +112,27 @@ class Elemwise(Op):
         return Apply(self, inputs, [TensorType(dtype, bc)()])
 
     def perform(self, node, inputs, output_storage):
+        self._check_shapes(node, inputs)
         with np.errstate(all="ignore"):
             out = self.scalar_op.impl(*inputs)
         out = np.asarray(out)
         dtype = node.outputs[0].type.dtype
         if out.dtype.name != dtype:
             out = out.astype(dtype)
-        self._check_shapes(node, inputs, out.shape)
         output_storage[0][0] = out
 
-    def _check_shapes(self, node, inputs, out_shape):
-        for var, val in zip(node.inputs, inputs):
-            for d, (bc, n) in enumerate(zip(var.broadcastable, np.shape(val))):
-                if not bc and n != out_shape[d]:
-                    shapes = [np.shape(v) for v in inputs]
-                    raise ValueError(
-                        f"{self}: input dimension mismatch: dimension {d} has length {n} in "
-                        f"input {var} but the output has {out_shape[d]} (input shapes "
-                        f"{shapes}); a length-1 dimension broadcasts only when its type is "
-                        "broadcastable (use dimshuffle('x', ...) or patternbroadcast)")
+    def _check_shapes(self, node, inputs):
+        """Raise, naming the op, unless the non-broadcastable inputs agree on every
+        dimension (checked before computing, so NumPy never broadcasts them silently)."""
+        shapes = [np.shape(v) for v in inputs]
+        for d in range(node.outputs[0].ndim):
+            lengths = {s[d] for var, s in zip(node.inputs, shapes) if not var.broadcastable[d]}
+            if len(lengths) > 1:
+                raise ValueError(
+                    f"{self}: input dimension mismatch: dimension {d} has lengths "
+                    f"{sorted(lengths)} in non-broadcastable inputs (input shapes {shapes}); "
+                    "a length-1 dimension broadcasts only when its type is broadcastable "
+                    "(use dimshuffle('x', ...) or patternbroadcast)")
 
     def infer_shape(self, fgraph, node, input_shapes):
         out = []

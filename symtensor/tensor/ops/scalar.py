@@ -3,14 +3,15 @@
 Each row gives the NumPy implementation, the output dtype rule and the gradient as a
 function ``grad(T, inputs, output, gz) -> [input grads]`` written with the symbolic API
 ``T`` (``symtensor.tensor.basic``).  ``None`` in a grad list means "no gradient" (the
-input is discrete or the op is piecewise constant).  ``expr`` is the element expression
-used by generated (fused) kernels, with ``{0}``, ``{1}`` ... for the inputs.
+input is disconnected); piecewise-constant rows give zeros, as in Theano.  ``expr`` is
+the element expression used by generated (fused) kernels, with ``{0}``, ``{1}`` ... for
+the inputs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.special
@@ -69,7 +70,8 @@ class ScalarOp:
 
 
 def _zero_grads(T, xs, z, gz):
-    return [None] * len(xs)
+    # zero, not disconnected: grad(floor(x).sum(), x) is zeros in Theano, not an error
+    return [T.zeros_like(x) for x in xs]
 
 
 def _sigmoid(x):
@@ -101,6 +103,11 @@ def _pow_grad(T, xs, z, gz):
     return [gz * y * x ** (y - 1), gz * T.log(x) * z]
 
 
+def _mod_grad(T, xs, z, gz):
+    x, y = xs
+    return [gz, -(x // y) * gz]
+
+
 def _clip_grad(T, xs, z, gz):
     x, lo, hi = xs
     inside = T.and_(T.ge(x, lo), T.le(x, hi))
@@ -125,7 +132,7 @@ ROWS = [
              lambda T, xs, z, gz: [gz * xs[1], gz * xs[0]], "({0} * {1})", True),
     ScalarOp("true_div", 2, np.true_divide, _to_float, _true_div_grad, "({0} / {1})"),
     ScalarOp("int_div", 2, np.floor_divide, _int_dtype, _zero_grads, "({0} // {1})"),
-    ScalarOp("mod", 2, np.mod, _int_dtype, _zero_grads, "({0} % {1})"),
+    ScalarOp("mod", 2, np.mod, _int_dtype, _mod_grad, "({0} % {1})"),
     ScalarOp("pow", 2, np.power, _same, _pow_grad, "({0} ** {1})"),
     ScalarOp("maximum", 2, np.maximum, _same, _maxmin_grad, "max({0}, {1})", True),
     ScalarOp("minimum", 2, np.minimum, _same, _maxmin_grad, "min({0}, {1})", True),
@@ -183,6 +190,20 @@ ROWS = [
              lambda T, xs, z, gz: [None, gz], "{1}"),
 ]
 
+
+
+def _in_float(fn):
+    """``fn`` computed in Theano's output dtype: NumPy computes exp(int8) in float16."""
+    def impl(*xs):
+        xs = [np.asarray(x) for x in xs]
+        dtype = upgrade_to_float(*[x.dtype.name for x in xs])
+        return fn(*[x.astype(dtype) if x.dtype.kind in "biu" else x for x in xs])
+    impl.__name__ = getattr(fn, "__name__", "impl")
+    return impl
+
+
+ROWS = [replace(row, impl=_in_float(row.impl)) if row.out_dtype is _to_float else row
+        for row in ROWS]
 TABLE: dict[str, ScalarOp] = {row.name: row for row in ROWS}
 
 

@@ -269,7 +269,8 @@ class Alloc(Op):
         return [tuple(node.inputs[1:])]
 
     def do_constant_folding(self, node):
-        return False  # folding would bake a possibly large array into the graph
+        # a folded array would be shared by every call: only scalars are folded
+        return node.outputs[0].ndim == 0
 
     def grad(self, inputs, outputs, output_grads):
         value, gz = inputs[0], output_grads[0]

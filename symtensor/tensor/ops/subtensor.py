@@ -110,6 +110,13 @@ def _is_advanced(idx_list):
     return "A" in idx_list
 
 
+def _keeps_length_one(entry):
+    """Whether the slice ``entry`` of a length-1 dimension surely has length 1 (so the
+    result stays broadcastable, as Theano keeps ``row[0:1]``)."""
+    parts = entry[1:]
+    return "?" not in parts and len(range(1)[slice(*parts)]) == 1
+
+
 def _out_type(x, idx_list, idx_inputs):
     """The type of ``x[index]``: exact for basic indexing, via NumPy for advanced."""
     if not _is_advanced(idx_list):
@@ -119,7 +126,7 @@ def _out_type(x, idx_list, idx_inputs):
                 bc.append(True)
                 continue
             if isinstance(entry, tuple):
-                bc.append(x.broadcastable[d] and entry == FULL)
+                bc.append(x.broadcastable[d] and _keeps_length_one(entry))
             d += 1
         bc.extend(x.broadcastable[d:])
         return TensorType(x.dtype, tuple(bc))
