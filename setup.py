@@ -10,7 +10,7 @@ setup(
     package_data={"symtensor_cuda": ["kernels/*.cu", "kernels/*.h"]},
     install_requires=["numpy>=2.0", "numba>=0.60", "scipy>=1.11"],
     extras_require={
-        "test": ["pytest>=7", "hypothesis>=6", "pillow", "matplotlib"],
+        "test": ["pytest>=7", "hypothesis>=6", "pillow", "matplotlib", "graphviz"],
         "viz": ["graphviz", "matplotlib"],
         "cuda": ["pycuda"],
         "bench": ["matplotlib", "torch==2.13.0"],
