@@ -28,6 +28,38 @@ def thunk_maker(linker: str):
     raise ValueError(f"unknown linker {linker!r}")
 
 
+def schedule(fgraph):
+    """A topological order in which every node that overwrites a buffer (destroy_map)
+    runs after all other readers of that buffer and of its views."""
+    from symtensor.tensor.rewriting.inplace import buffer_root
+    order = fgraph.toposort()
+    destroyers = [n for n in order if n.op.destroy_map]
+    if not destroyers:
+        return order
+    readers: dict = {}
+    for node in order:
+        for inp in node.inputs:
+            readers.setdefault(buffer_root(inp, False), set()).add(node)
+    extra = {n: set() for n in order}  # node -> nodes that must run before it
+    for d in destroyers:
+        for idxs in d.op.destroy_map.values():
+            for i in idxs:
+                extra[d] |= readers.get(buffer_root(d.inputs[i], False), set()) - {d}
+    position = {n: k for k, n in enumerate(order)}
+    preds = {n: {i.owner for i in n.inputs if i.owner in position} | extra[n] for n in order}
+    done, result = set(), []
+    pending = list(order)
+    while pending:
+        ready = [n for n in pending if preds[n] <= done]
+        if not ready:
+            raise RuntimeError("schedule: in-place ops form a cycle; this is a rewrite bug")
+        for n in ready:
+            done.add(n)
+            result.append(n)
+        pending = [n for n in pending if n not in done]
+    return result
+
+
 def link(fgraph, linker: str, cells_of_inputs: dict):
     """Build cells and thunks for ``fgraph``; returns ``(order, thunks, cells)``.
 
@@ -39,7 +71,7 @@ def link(fgraph, linker: str, cells_of_inputs: dict):
         if var not in cells:
             cells[var] = [var.data] if isinstance(var, Constant) else [None]
     make = thunk_maker(linker)
-    order = fgraph.toposort()
+    order = schedule(fgraph)
     thunks = [make(node, [cells[i] for i in node.inputs], [cells[o] for o in node.outputs])
               for node in order]
     return order, thunks, cells

@@ -103,6 +103,7 @@ class Function:
         self._check_unused(variables, new_outs + new_upd, on_unused_input)
         self.shared = shared
         self.fgraph = FunctionGraph(variables + shared, new_outs + new_upd)
+        self.fgraph.update_targets = {len(new_outs) + j: v for j, (v, _) in enumerate(upd)}
         rewrite_graph(self.fgraph, self.mode.phases, self.mode.exclude)
         self.n_out = len(new_outs)
         self.update_vars = [v for v, _ in upd]
@@ -117,8 +118,11 @@ class Function:
         self.input_cells = [self.cells[v] for v in variables]
         self.output_cells = [self.cells[o] for o in self.fgraph.outputs]
         roots = _alias_roots(self.fgraph)
-        self.must_copy = [bool(roots.get(o, set())) or o in variables or isinstance(o, Constant)
-                          for o in self.fgraph.outputs]
+        targets = self.fgraph.update_targets
+        self.must_copy = [
+            (bool(roots.get(o, set())) and roots.get(o) != {targets.get(i)})
+            or o in variables or isinstance(o, Constant)
+            for i, o in enumerate(self.fgraph.outputs)]
         self.allow_input_downcast = allow_input_downcast
         self._names = {i.name: k for k, i in enumerate(ins) if i.name}
 

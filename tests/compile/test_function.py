@@ -255,3 +255,31 @@ def test_default_updates_are_picked_up():
     h = theano.function([x], x + s, updates=[(s, s + 10)])  # an explicit update wins
     h(0.0)
     assert int(s.get_value()) == 13
+
+
+def test_inplace_update_runs_after_every_reader():
+    w = theano.shared(np.array([[1.0, 2.0], [3.0, 4.0]]), name="W")
+    x = T.dmatrix("x")
+    cost = (T.dot(x, w) ** 2).sum() + (w.T * w).sum()
+    g = T.grad(cost, w)
+    f = theano.function([x], [cost, w.T], updates=[(w, w - 0.1 * g)])
+    xv = np.array([[1.0, 0.5], [0.0, 2.0]])
+    w0 = w.get_value()
+    expected_g = 2 * xv.T @ (xv @ w0) + 2 * w0.T  # d/dW sum(W.T * W) = 2 W.T
+    c, wt = f(xv)
+    assert c == pytest.approx(((xv @ w0) ** 2).sum() + (w0.T * w0).sum())
+    np.testing.assert_allclose(wt, w0.T)  # the output holds the old value, not the update
+    np.testing.assert_allclose(w.get_value(), w0 - 0.1 * expected_g)
+    # W.T is read by the update itself, so W's buffer must not take it ...
+    h = theano.function([x], cost, updates=[(w, w - 0.1 * g)])
+    buffer, w1 = w.get_value(borrow=True), w.get_value()
+    h(xv)
+    assert w.get_value(borrow=True) is not buffer
+    np.testing.assert_allclose(buffer, w1)
+    # ... but without it (and no view of W among the outputs) W is updated in place
+    cost2 = (T.dot(x, w) ** 2).sum() + (w * w).sum()
+    k = theano.function([x], cost2, updates=[(w, w - 0.1 * T.grad(cost2, w))])
+    buffer, w2 = w.get_value(borrow=True), w.get_value()
+    k(xv)
+    assert w.get_value(borrow=True) is buffer
+    np.testing.assert_allclose(buffer, w2 - 0.1 * (2 * xv.T @ (xv @ w2) + 2 * w2))

@@ -12,7 +12,7 @@ import importlib
 
 from symtensor.backends.numba.dispatch import numba_funcify, numba_thunk  # noqa: F401
 
-_FAMILIES = ("elemwise", "conv", "pool")
+_FAMILIES = ("elemwise", "blas", "conv", "pool")
 
 for _family in _FAMILIES:
     try:
@@ -25,7 +25,7 @@ for _family in _FAMILIES:
 #: Op classes that run their NumPy perform under the numba backend, on purpose: NumPy
 #: already calls an optimized C loop or BLAS for them, or they only move metadata.
 PERFORM_FALLBACK = {
-    "DimShuffle", "CAReduce", "Argmax", "Dot", "Softmax", "SoftmaxGrad", "LogSoftmax",
+    "DimShuffle", "CAReduce", "Argmax", "Softmax", "SoftmaxGrad", "LogSoftmax",
     "CrossentropySoftmax1Hot", "CrossentropySoftmax1HotGrad",
     "Shape", "MakeVector", "Reshape", "Flatten", "Rebroadcast", "Alloc", "ARange", "Join",
     "Subtensor", "IncSubtensor",

@@ -111,12 +111,19 @@ def make_kernel(op, node):
     if ndim == 0:
         return None
     check = Elemwise._check_shapes
+    inplace = getattr(op, "inplace", None)
+
+    def _output(inputs):
+        if inplace is not None:  # every element is read before it is written: safe
+            return inputs[inplace]
+        return np.empty(np.broadcast_shapes(*[np.shape(v) for v in inputs]), out_dtype)
+
     if any(name not in ARITHMETIC or "cast_" in name for name, _ in program):
         dtypes = program_dtypes(program, in_dtypes)
 
         def blocked(*inputs):
             check(op, node, inputs)
-            out = np.empty(np.broadcast_shapes(*[np.shape(v) for v in inputs]), out_dtype)
+            out = _output(inputs)
             blocked_eval(program, dtypes, inputs, out)
             return (out,)
         return blocked
@@ -125,9 +132,8 @@ def make_kernel(op, node):
 
     def kernel(*inputs):
         check(op, node, inputs)
-        shape = np.broadcast_shapes(*[np.shape(v) for v in inputs])
-        out = np.empty(shape, dtype=out_dtype)
-        views = [np.broadcast_to(v, shape) for v in inputs]
+        out = _output(inputs)
+        views = [np.broadcast_to(v, out.shape) for v in inputs]
         fn = module.kernel_par if out.size >= _PARALLEL_MIN else module.kernel_seq
         try:
             fn(out, *views)

@@ -29,15 +29,19 @@ def program_dtypes(program, in_dtypes):
 class FusedElemwise(Op):
     """Several Elemwise ops on same-ndim inputs, evaluated as one (see module doc)."""
 
-    __props__ = ("program",)
+    __props__ = ("program", "inplace")
 
-    def __init__(self, program):
+    def __init__(self, program, inplace=None):
         self.program = tuple((name, tuple(refs)) for name, refs in program)
         if not self.program:
             raise ValueError("FusedElemwise: empty program")
+        #: index of the input whose buffer receives the output (the inplace phase sets it)
+        self.inplace = inplace
+        self.destroy_map = {0: [inplace]} if inplace is not None else {}
 
     def __str__(self):
-        return "Fused{" + ",".join(name for name, _ in self.program) + "}"
+        mark = f",inplace={self.inplace}" if self.inplace is not None else ""
+        return "Fused{" + ",".join(name for name, _ in self.program) + mark + "}"
 
     def make_node(self, *inputs):
         from symtensor.tensor.basic import as_tensor_variable
@@ -67,7 +71,11 @@ class FusedElemwise(Op):
                                                                                  copy=False))
         out = vals[-1]
         shape = np.broadcast_shapes(*[np.shape(v) for v in inputs])
-        if out.shape != shape:
+        if self.inplace is not None:
+            target = inputs[self.inplace]
+            target[...] = out
+            out = target
+        elif out.shape != shape:
             out = np.broadcast_to(out, shape).copy()
         output_storage[0][0] = out
 
