@@ -13,6 +13,7 @@ from symtensor.gradient import grad  # noqa: E402
 from symtensor.compile.sharedvalue import shared  # noqa: E402
 import symtensor.tensor.sharedvar  # noqa: E402,F401  (registers the tensor constructor)
 import symtensor.tensor.rewriting  # noqa: E402,F401  (registers the rewrites)
+from symtensor.scan_module import scan  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["In", "Mode", "config", "function", "grad", "printing", "shared", "tensor"]
+__all__ = ["In", "Mode", "config", "function", "grad", "printing", "scan", "shared", "tensor"]

@@ -13,12 +13,13 @@ _softmax = Softmax()
 
 
 def softmax(x, axis=None):
-    """Softmax of each row of a matrix (a vector is one row and stays a vector)."""
+    """Softmax of each row of a matrix; a vector is treated as one row and, as in
+    Theano 1.0, gives a (1, n) row matrix."""
     x = _T.as_tensor_variable(x)
     if axis not in (None, -1, x.ndim - 1):
         raise ValueError(f"softmax: only the last axis is supported, got axis={axis}")
     if x.ndim == 1:
-        return _softmax(x.dimshuffle("x", 0))[0]
+        return _softmax(x.dimshuffle("x", 0))
     return _softmax(x)
 
 

@@ -124,10 +124,17 @@ class Reshape(Op):
 
     def infer_shape(self, fgraph, node, input_shapes):
         shp = node.inputs[1]
-        entries = _shape_entries(shp)
-        if entries is not None and -1 not in entries:
-            return [tuple(entries)]
-        raise NotImplementedError("Reshape.infer_shape with -1 or symbolic entries")
+        entries = _shape_entries(shp) or [None] * self.ndim
+        if -1 not in entries:  # symbolic entries are read from the shape vector
+            return [tuple(shp[i] if e is None else e for i, e in enumerate(entries))]
+        known = 1
+        for i, e in enumerate(entries):
+            if e != -1:
+                known = known * (shp[i] if e is None else e)
+        total = 1
+        for s in input_shapes[0]:
+            total = total * s
+        return [tuple(total // known if e == -1 else e for e in entries)]
 
     def grad(self, inputs, outputs, output_grads):
         x = inputs[0]
