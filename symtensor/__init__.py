@@ -12,6 +12,7 @@ from symtensor.compile.mode import Mode  # noqa: E402
 from symtensor.gradient import grad  # noqa: E402
 from symtensor.compile.sharedvalue import shared  # noqa: E402
 import symtensor.tensor.sharedvar  # noqa: E402,F401  (registers the tensor constructor)
+import symtensor.tensor.ops.random  # noqa: E402,F401  (registers the random-state constructor)
 import symtensor.tensor.rewriting  # noqa: E402,F401  (registers the rewrites)
 from symtensor.scan_module import scan  # noqa: E402
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from symtensor.config import config
@@ -81,7 +83,7 @@ def as_tensor_variable(x, name=None, ndim=None):
                 raise ValueError(f"{x} has {x.ndim} dims, expected {ndim}")
             x = x.dimshuffle(["x"] * (ndim - x.ndim) + list(range(x.ndim)))
         return x
-    if isinstance(x, list | tuple) and any(isinstance(i, Variable) for i in x):
+    if isinstance(x, list | tuple) and builtins.any(isinstance(i, Variable) for i in x):
         return stack([as_tensor_variable(i) for i in x])
     return constant(x, name=name, ndim=ndim)
 

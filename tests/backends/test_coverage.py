@@ -1,31 +1,13 @@
 """Every op has a kernel on every backend, or is listed as a known perform fallback."""
 
-import importlib
-import pkgutil
-
-import symtensor.tensor.ops as ops_pkg
 from symtensor.backends.numba import PERFORM_FALLBACK
 from symtensor.backends.numba.dispatch import has_kernel
-from symtensor.graph.op import Op
-
-
-def _all_op_classes():
-    for info in pkgutil.iter_modules(ops_pkg.__path__):
-        importlib.import_module(f"symtensor.tensor.ops.{info.name}")
-    seen, stack = set(), list(Op.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        if cls in seen:
-            continue
-        seen.add(cls)
-        stack.extend(cls.__subclasses__())
-    return sorted((c for c in seen if c.__module__.startswith("symtensor.")),
-                  key=lambda c: c.__name__)
+from symtensor.testing import all_op_classes as _all_op_classes
+from symtensor.testing import check_kernel_coverage
 
 
 def test_every_op_has_a_numba_kernel_or_is_allowed_to_fall_back():
-    missing = [c.__name__ for c in _all_op_classes()
-               if not has_kernel(c) and c.__name__ not in PERFORM_FALLBACK]
+    missing = [c.__name__ for c in check_kernel_coverage()]
     assert not missing, (f"ops without a numba kernel and not in PERFORM_FALLBACK: {missing}; "
                          "register a kernel in symtensor/backends/numba/ or list them")
 

@@ -391,3 +391,13 @@ def test_patternbroadcast_and_friends():
     assert g.broadcastable == (False, False)
     assert_close(theano.function([m], g)(np.ones((1, 3))), np.arange(3.0)[None])
     verify_grad(lambda a: T.patternbroadcast(a, (True, False)) * 2, [RNG.standard_normal((1, 3))])
+
+
+def test_as_tensor_variable_of_lists():
+    # a list of numbers is a constant; a list holding variables is stacked
+    import symtensor as theano
+    c = T.as_tensor_variable([0.2, 0.3])
+    assert c.ndim == 1 and c.dtype == "float64"
+    x = T.dscalar("x")
+    v = T.as_tensor_variable([x, 2 * x])
+    np.testing.assert_array_equal(theano.function([x], v)(3.0), [3.0, 6.0])

@@ -1,0 +1,1 @@
+"""Theano's ``theano.sandbox`` path (``rng_mrg.MRG_RandomStreams``)."""

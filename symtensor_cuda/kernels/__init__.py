@@ -1,0 +1,1 @@
+"""Kernel launchers, one module per family beside its ``.cu`` source."""
