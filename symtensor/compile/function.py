@@ -124,6 +124,11 @@ class Function:
             or o in variables or isinstance(o, Constant)
             for i, o in enumerate(self.fgraph.outputs)]
         self.allow_input_downcast = allow_input_downcast
+        self._device = self.mode.linker == "cuda"
+        if self._device:
+            from symtensor_cuda import linker as cuda_linker
+            from symtensor_cuda.runtime import get_runtime
+            self._runtime, self._fetch = get_runtime(), cuda_linker.fetch_outputs
         self._names = {i.name: k for k, i in enumerate(ins) if i.name}
 
     @staticmethod
@@ -190,6 +195,11 @@ class Function:
             except TypeError as err:
                 raise TypeError(f"function{' ' + self.name if self.name else ''}: bad value "
                                 f"for input {k} ({var.name or var}): {err}") from None
+        if self._device:  # shared values live on the GPU: upload any set from the host
+            for s in self.shared:
+                value = s.container.storage[0]
+                if isinstance(value, np.ndarray) and value.ndim:
+                    s.container.storage[0] = self._runtime.to_device(value)
         for thunk in self.thunks:
             thunk()
         if self.profile is not None:
@@ -203,6 +213,8 @@ class Function:
         for var, value in zip(self.update_vars, results[self.n_out:]):
             var.container.storage[0] = value
         outs = results[: self.n_out]
+        if self._device:  # the device -> host edge; updates stay on the device
+            outs = self._fetch(outs)
         if self.single:
             return outs[0]
         return outs

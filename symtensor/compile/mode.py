@@ -40,8 +40,10 @@ def get_mode(mode) -> Mode:
     from symtensor.config import config
     if mode is None:
         mode = config.mode
-    if isinstance(mode, Mode):
-        return mode
     if isinstance(mode, str) and mode.upper() in MODES:
-        return MODES[mode.upper()]
+        mode = MODES[mode.upper()]
+    if isinstance(mode, Mode):
+        if config.device == "cuda" and mode.linker == "numba":
+            return Mode("cuda", mode.phases, mode.exclude)  # device=cuda: run on the GPU
+        return mode
     raise ValueError(f"function: unknown mode {mode!r}; expected one of {sorted(MODES)} or a Mode")

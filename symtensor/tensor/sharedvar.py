@@ -17,6 +17,10 @@ class TensorSharedVariable(_TensorOperators, SharedVariable):
 
     def get_value(self, borrow=False, return_internal_type=False):
         value = self.container.storage[0]
+        if not isinstance(value, np.ndarray) and hasattr(value, "get"):
+            if return_internal_type:  # a GPU array under device=cuda
+                return value if borrow else value.copy()
+            return value.get()
         return value if borrow else value.copy()
 
     def set_value(self, new_value, borrow=False):
