@@ -4,16 +4,18 @@
 names: ``theano.function``, ``theano.shared``, ``theano.config``, ``T.grad``, ...
 """
 
-from symtensor.config import config
-from symtensor import tensor  # noqa: E402
-from symtensor import printing  # noqa: E402
-from symtensor.compile.function import In, function  # noqa: E402
-from symtensor.compile.mode import Mode  # noqa: E402
-from symtensor.gradient import grad  # noqa: E402
-from symtensor.compile.sharedvalue import shared  # noqa: E402
-import symtensor.tensor.sharedvar  # noqa: E402,F401  (registers the tensor constructor)
 import symtensor.tensor.ops.random  # noqa: E402,F401  (registers the random-state constructor)
 import symtensor.tensor.rewriting  # noqa: E402,F401  (registers the rewrites)
+import symtensor.tensor.sharedvar  # noqa: E402,F401  (registers the tensor constructor)
+from symtensor import (
+    printing,  # noqa: E402
+    tensor,  # noqa: E402
+)
+from symtensor.compile.function import In, function  # noqa: E402
+from symtensor.compile.mode import Mode  # noqa: E402
+from symtensor.compile.sharedvalue import shared  # noqa: E402
+from symtensor.config import config
+from symtensor.gradient import grad  # noqa: E402
 from symtensor.scan_module import scan  # noqa: E402
 
 __version__ = "0.1.0"

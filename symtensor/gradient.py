@@ -150,7 +150,7 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise",
 def numeric_grad(f, pt, eps):
     """Central finite differences of the scalar function ``f`` at the arrays ``pt``."""
     grads = []
-    for i, x in enumerate(pt):
+    for x in pt:
         g = np.zeros(x.shape, dtype="float64")
         flat = x.reshape(-1)
         for j in range(flat.size):
@@ -202,7 +202,7 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
                         on_unused_input="ignore")
         cost_fn = function(inputs, cost, mode=mode, on_unused_input="ignore")
         sym = g_fn(*pt)
-        num = numeric_grad(lambda *a: float(cost_fn(*a)), [p.copy() for p in pt], eps)
+        num = numeric_grad(lambda *a, fn=cost_fn: float(fn(*a)), [p.copy() for p in pt], eps)
         for i, (s, n) in enumerate(zip(sym, num)):
             abs_err = np.abs(s - n)
             rel_err = abs_err / np.maximum(np.abs(s) + np.abs(n), 1e-8)

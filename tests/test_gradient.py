@@ -102,7 +102,8 @@ def test_known_grads():
     x = T.dvector("x")
     y = x * 3
     g = T.grad(None, x, known_grads={y: T.constant(np.array([1.0, 2.0]))})
-    np.testing.assert_array_equal(theano.function([x], g, on_unused_input='ignore')(np.zeros(2)), [3.0, 6.0])
+    f = theano.function([x], g, on_unused_input="ignore")
+    np.testing.assert_array_equal(f(np.zeros(2)), [3.0, 6.0])
 
 
 def test_verify_grad_accepts_right_and_rejects_wrong_gradient():

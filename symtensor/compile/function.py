@@ -22,10 +22,10 @@ import numpy as np
 from symtensor.backends.base import Profile, link
 from symtensor.compile.mode import get_mode
 from symtensor.compile.rebuild import check_givens, check_updates, rebuild
+from symtensor.compile.sharedvalue import SharedVariable
 from symtensor.graph.basic import Constant, Variable
 from symtensor.graph.fg import FunctionGraph, MissingInputError
 from symtensor.graph.rewriting import rewrite_graph
-from symtensor.compile.sharedvalue import SharedVariable
 
 
 class UnusedInputError(ValueError):

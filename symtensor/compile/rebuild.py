@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from symtensor.compile.sharedvalue import SharedVariable
 from symtensor.graph.basic import Constant, Variable
 from symtensor.graph.traversal import clone_graph, graph_inputs
-from symtensor.compile.sharedvalue import SharedVariable
 
 
 def _pairs(mapping, what):

@@ -49,7 +49,8 @@ def _autocast(value):
         if config.floatX != "float64":
             return np.asarray(value, dtype=config.floatX)
         as32 = np.asarray(value, dtype="float32")
-        return as32 if float(as32) == value or np.isnan(value) else np.asarray(value, dtype="float64")
+        # NaN never equals itself, so it stays float64 as in Theano
+        return as32 if float(as32) == value else np.asarray(value, dtype="float64")
     return None
 
 

@@ -183,7 +183,9 @@ class TensorConstant(_TensorOperators, Constant):
         if self.name is not None:
             return self.name
         d = self.data
-        return str(d.item()) if d.ndim == 0 else f"TensorConstant{{{np.array2string(d, threshold=6)}}}"
+        if d.ndim == 0:
+            return str(d.item())
+        return f"TensorConstant{{{np.array2string(d, threshold=6)}}}"
 
     @property
     def value(self):

@@ -267,6 +267,7 @@ def conv2d_grad_weights(
 from symtensor.backends.numba.dispatch import numba_funcify  # noqa: E402
 from symtensor.tensor.ops import conv as oconv  # noqa: E402
 
+
 @numba_funcify.register(oconv.Conv2d)
 def _funcify_conv2d(op, node):
     dtype = node.outputs[0].dtype

@@ -50,7 +50,7 @@ class FusedElemwise(Op):
         if len(ndims) != 1:
             raise TypeError(f"{self}: inputs must have the same ndim, got {sorted(ndims)}")
         n = len(inputs)
-        for k, (name, refs) in enumerate(self.program):
+        for k, (_, refs) in enumerate(self.program):
             if any(r >= n + k for r in refs):
                 raise ValueError(f"{self}: step {k} refers to a value not computed yet")
         dtype = program_dtypes(self.program, [i.dtype for i in inputs])[-1]
