@@ -26,7 +26,7 @@ import numba
 import numpy as np
 from numba import prange
 
-from symtensor.tensor.ops.conv import conv2d_output_shape
+from symtensor.tensor.ops.conv import checked_output_shape
 
 # --------------------------------------------------------------------------- kernels
 
@@ -184,17 +184,6 @@ def _flipped(w: np.ndarray, filter_flip: bool) -> np.ndarray:
     return np.ascontiguousarray(w[:, :, ::-1, ::-1]) if filter_flip else w
 
 
-def _checked_out_shape(x_shape, w_shape, pad, subsample, dilation):
-    if x_shape[1] != w_shape[1]:
-        raise ValueError(
-            f"conv2d kernel: input has {x_shape[1]} channels, kernel expects {w_shape[1]}"
-        )
-    shape = conv2d_output_shape(x_shape, w_shape, tuple(pad), subsample, dilation)
-    if shape[2] <= 0 or shape[3] <= 0:
-        raise ValueError(f"conv2d kernel: empty output {shape} for input {x_shape}")
-    return shape
-
-
 def conv2d_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -207,7 +196,7 @@ def conv2d_forward(
     ``conv2d_reference``."""
     dtype = _common_dtype(x, w)
     x, w = _as_float("x", x, dtype), _as_float("w", w, dtype)
-    out_shape = _checked_out_shape(x.shape, w.shape, pad, subsample, dilation)
+    out_shape = checked_output_shape(x.shape, w.shape, pad, subsample, dilation)
     out = np.empty(out_shape, dtype=dtype)
     w2 = _flipped(w, filter_flip).reshape(w.shape[0], -1)
     with single_threaded_blas():
@@ -228,7 +217,7 @@ def conv2d_grad_input(
     dtype = _common_dtype(w, gy)
     w, gy = _as_float("w", w, dtype), _as_float("gy", gy, dtype)
     full = (gy.shape[0], w.shape[1], int(x_shape[-2]), int(x_shape[-1]))
-    expected = _checked_out_shape(full, w.shape, pad, subsample, dilation)
+    expected = checked_output_shape(full, w.shape, pad, subsample, dilation)
     if tuple(gy.shape) != expected:
         raise ValueError(f"conv2d grad_input: gy has shape {gy.shape}, expected {expected}")
     gx = np.empty(full, dtype=dtype)
@@ -251,7 +240,7 @@ def conv2d_grad_weights(
     dtype = _common_dtype(x, gy)
     x, gy = _as_float("x", x, dtype), _as_float("gy", gy, dtype)
     full = (gy.shape[1], x.shape[1], int(w_shape[-2]), int(w_shape[-1]))
-    expected = _checked_out_shape(x.shape, full, pad, subsample, dilation)
+    expected = checked_output_shape(x.shape, full, pad, subsample, dilation)
     if tuple(gy.shape) != expected:
         raise ValueError(f"conv2d grad_weights: gy has shape {gy.shape}, expected {expected}")
     gw2 = np.empty((full[0], full[1] * full[2] * full[3]), dtype=dtype)

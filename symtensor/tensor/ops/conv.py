@@ -151,7 +151,7 @@ def _taps(a: int, dilation: int, stride: int, n_out: int) -> slice:
     return slice(start, start + stride * (n_out - 1) + 1, stride)
 
 
-def _checked_out_shape(x_shape, w_shape, pad, subsample, dilation):
+def checked_output_shape(x_shape, w_shape, pad, subsample, dilation):
     out_shape = conv2d_output_shape(x_shape, w_shape, tuple(pad), subsample, dilation)
     if x_shape[1] != w_shape[1]:
         raise ValueError(
@@ -187,7 +187,7 @@ def conv2d_reference(
     """
     _check_4d("x", x)
     _check_4d("w", w)
-    n, k, h_out, w_out = _checked_out_shape(x.shape, w.shape, pad, subsample, dilation)
+    n, k, h_out, w_out = checked_output_shape(x.shape, w.shape, pad, subsample, dilation)
     (ph, pw), (sh, sw), (dh, dw) = pad, subsample, dilation
     xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
     wf = w[:, :, ::-1, ::-1] if filter_flip else w
@@ -218,7 +218,7 @@ def conv2d_grad_input_reference(
     _check_4d("gy", gy)
     h, wd = int(x_shape[-2]), int(x_shape[-1])
     x_full = (gy.shape[0], w.shape[1], h, wd)
-    expected = _checked_out_shape(x_full, w.shape, pad, subsample, dilation)
+    expected = checked_output_shape(x_full, w.shape, pad, subsample, dilation)
     if tuple(gy.shape) != expected:
         raise ValueError(
             f"conv2d grad_input: input shape {x_full} gives output {expected}, "
@@ -252,7 +252,7 @@ def conv2d_grad_weights_reference(
     _check_4d("gy", gy)
     kh, kw = int(w_shape[-2]), int(w_shape[-1])
     w_full = (gy.shape[1], x.shape[1], kh, kw)
-    expected = _checked_out_shape(x.shape, w_full, pad, subsample, dilation)
+    expected = checked_output_shape(x.shape, w_full, pad, subsample, dilation)
     if tuple(gy.shape) != expected:
         raise ValueError(
             f"conv2d grad_weights: kernel shape {w_full} gives output {expected}, "
