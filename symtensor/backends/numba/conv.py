@@ -1,10 +1,11 @@
 """Numba kernels for conv2d and its two gradients (float32 / float64, 4-d).
 
-Algorithm: per image, im2col into a ``(C * kh * kw, H_out * W_out)`` matrix
-and one BLAS GEMM with the ``(K, C * kh * kw)`` kernel matrix; images are
-spread over threads with ``prange``.  ``benchmarks/conv_pool_kernels.py``
-measured this against direct loops, batched (chunked) im2col, and a
-hand-written Numba GEMM at the LeNet tutorial's shapes; per-image BLAS won.
+Algorithm: im2col into a ``(C * kh * kw, G * H_out * W_out)`` matrix for a group of
+``G`` images and one BLAS GEMM with the ``(K, C * kh * kw)`` kernel matrix; groups are
+spread over threads with ``prange``.  ``benchmarks/conv_pool_kernels.py`` measured this
+against direct loops and a hand-written Numba GEMM at the LeNet tutorial's shapes (BLAS
+won); grouping images (``GEMM_COLUMNS``) gained 4-11% on the conv2 gradients and nothing
+on the forward pass, where the GEMM runs at this machine's single-core SGEMM speed.
 
 OpenBLAS' own threads fight Numba's when a GEMM is called inside ``prange``
 (2x slower on 2 cores), so the adapters run the kernels with SciPy's OpenBLAS
@@ -70,54 +71,86 @@ def col2im(col, kh, kw, h_out, w_out, sh, sw, dh, dw, xp):
                         dst[j * sw + b * dw] += col[row, base + j]
 
 
+@numba.njit(cache=True)
+def _group_cols(x, n0, gs, kh, kw, ph, pw, h_out, w_out, sh, sw, dh, dw, buf, col):
+    """im2col of images ``n0 .. n0 + gs - 1`` side by side: ``col : (C*kh*kw, gs*HW)``."""
+    hw = h_out * w_out
+    for t in range(gs):
+        xp = _pad_image(x, n0 + t, ph, pw, buf)
+        im2col(xp, kh, kw, h_out, w_out, sh, sw, dh, dw, col[:, t * hw:(t + 1) * hw])
+
+
 @numba.njit(parallel=True, cache=True)
-def conv2d_forward_kernel(x, w2, kh, kw, ph, pw, sh, sw, dh, dw, out):
+def conv2d_forward_kernel(x, w2, kh, kw, ph, pw, sh, sw, dh, dw, group, out):
     """``out[n] = w2 @ im2col(pad(x[n]))``; ``w2 : (K, C*kh*kw)`` is the (flipped) kernel.
 
-    x : (N, C, H, W), out : (N, K, H_out, W_out), all C-contiguous.
+    ``group`` images share one GEMM (a wider product keeps BLAS efficient when an
+    image has few output pixels).  x : (N, C, H, W), out : (N, K, H_out, W_out).
     """
     n_img, chans, h, w = x.shape
     k_out, h_out, w_out = out.shape[1], out.shape[2], out.shape[3]
-    for n in prange(n_img):
+    hw = h_out * w_out
+    for g in prange((n_img + group - 1) // group):
+        n0 = g * group
+        gs = min(group, n_img - n0)
         buf = np.empty((chans, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-        xp = _pad_image(x, n, ph, pw, buf)
-        col = np.empty((chans * kh * kw, h_out * w_out), dtype=x.dtype)
-        im2col(xp, kh, kw, h_out, w_out, sh, sw, dh, dw, col)
-        out[n] = np.dot(w2, col).reshape(k_out, h_out, w_out)
+        col = np.empty((chans * kh * kw, gs * hw), dtype=x.dtype)
+        _group_cols(x, n0, gs, kh, kw, ph, pw, h_out, w_out, sh, sw, dh, dw, buf, col)
+        res = np.dot(w2, col)
+        for t in range(gs):
+            out[n0 + t].reshape(k_out, hw)[:] = res[:, t * hw:(t + 1) * hw]
+
+
+@numba.njit(cache=True)
+def _group_grads(gy, n0, gs, gyb):
+    """``gy`` of images ``n0 .. n0 + gs - 1`` side by side: ``gyb : (K, gs*HW)``."""
+    k_out, hw = gy.shape[1], gy.shape[2] * gy.shape[3]
+    for t in range(gs):
+        gyb[:, t * hw:(t + 1) * hw] = gy[n0 + t].reshape(k_out, hw)
 
 
 @numba.njit(parallel=True, cache=True)
-def conv2d_grad_input_kernel(w2t, gy, kh, kw, ph, pw, sh, sw, dh, dw, gx):
-    """``gx[n] = crop(col2im(w2t @ gy[n]))``; ``w2t : (C*kh*kw, K)``.
-
-    gy : (N, K, H_out, W_out), gx : (N, C, H, W), all C-contiguous.
-    """
+def conv2d_grad_input_kernel(w2t, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, gx):
+    """``gx[n] = crop(col2im(w2t @ gy[n]))``; ``w2t : (C*kh*kw, K)``, ``group`` images
+    per GEMM.  gy : (N, K, H_out, W_out), gx : (N, C, H, W)."""
     n_img, chans, h, w = gx.shape
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
-    for n in prange(n_img):
-        gcol = np.dot(w2t, gy[n].reshape(k_out, h_out * w_out))
-        gxp = np.zeros((chans, h + 2 * ph, w + 2 * pw), dtype=gx.dtype)
-        col2im(gcol, kh, kw, h_out, w_out, sh, sw, dh, dw, gxp)
-        gx[n] = gxp[:, ph : ph + h, pw : pw + w]
+    hw = h_out * w_out
+    for g in prange((n_img + group - 1) // group):
+        n0 = g * group
+        gs = min(group, n_img - n0)
+        gyb = np.empty((k_out, gs * hw), dtype=gy.dtype)
+        _group_grads(gy, n0, gs, gyb)
+        gcol = np.dot(w2t, gyb)
+        gxp = np.empty((chans, h + 2 * ph, w + 2 * pw), dtype=gx.dtype)
+        for t in range(gs):
+            gxp[:] = 0
+            col2im(gcol[:, t * hw:(t + 1) * hw], kh, kw, h_out, w_out, sh, sw, dh, dw, gxp)
+            gx[n0 + t] = gxp[:, ph : ph + h, pw : pw + w]
 
 
 @numba.njit(parallel=True, cache=True)
-def conv2d_grad_weights_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, n_chunks, gw2):
+def conv2d_grad_weights_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, n_chunks, gw2):
     """``gw2 = sum_n gy[n] @ im2col(pad(x[n])).T`` as ``(K, C*kh*kw)``.
 
-    Each of ``n_chunks`` threads sums a contiguous slice of the batch into its
-    own partial, then the partials are added (deterministic order).
+    Each of ``n_chunks`` threads sums a contiguous slice of the batch, ``group``
+    images per GEMM, into its own partial; the partials are then added in a fixed
+    order (deterministic).
     """
     n_img, chans, h, w = x.shape
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
+    hw = h_out * w_out
     partial = np.zeros((n_chunks, k_out, chans * kh * kw), dtype=gw2.dtype)
     for t in prange(n_chunks):
         buf = np.empty((chans, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-        col = np.empty((chans * kh * kw, h_out * w_out), dtype=x.dtype)
-        for n in range(t * n_img // n_chunks, (t + 1) * n_img // n_chunks):
-            xp = _pad_image(x, n, ph, pw, buf)
-            im2col(xp, kh, kw, h_out, w_out, sh, sw, dh, dw, col)
-            partial[t] += np.dot(gy[n].reshape(k_out, h_out * w_out), col.T)
+        hi = (t + 1) * n_img // n_chunks
+        for n0 in range(t * n_img // n_chunks, hi, group):
+            gs = min(group, hi - n0)
+            col = np.empty((chans * kh * kw, gs * hw), dtype=x.dtype)
+            _group_cols(x, n0, gs, kh, kw, ph, pw, h_out, w_out, sh, sw, dh, dw, buf, col)
+            gyb = np.empty((k_out, gs * hw), dtype=gy.dtype)
+            _group_grads(gy, n0, gs, gyb)
+            partial[t] += np.dot(gyb, col.T)
     gw2[:] = 0
     for t in range(n_chunks):
         gw2 += partial[t]
@@ -180,6 +213,15 @@ def _params(pad, subsample, dilation) -> tuple[int, ...]:
     return int(ph), int(pw), int(sh), int(sw), int(dh), int(dw)
 
 
+#: output pixels per GEMM column block the grouping aims at (benchmarks/RESULTS.md)
+GEMM_COLUMNS = 256
+
+
+def _group(h_out: int, w_out: int) -> int:
+    """Images per GEMM: enough that the product has about GEMM_COLUMNS columns."""
+    return max(1, GEMM_COLUMNS // max(1, h_out * w_out))
+
+
 def _flipped(w: np.ndarray, filter_flip: bool) -> np.ndarray:
     return np.ascontiguousarray(w[:, :, ::-1, ::-1]) if filter_flip else w
 
@@ -200,7 +242,8 @@ def conv2d_forward(
     out = np.empty(out_shape, dtype=dtype)
     w2 = _flipped(w, filter_flip).reshape(w.shape[0], -1)
     with single_threaded_blas():
-        conv2d_forward_kernel(x, w2, *w.shape[2:], *_params(pad, subsample, dilation), out)
+        conv2d_forward_kernel(x, w2, *w.shape[2:], *_params(pad, subsample, dilation),
+                              _group(*out_shape[2:]), out)
     return out
 
 
@@ -223,7 +266,8 @@ def conv2d_grad_input(
     gx = np.empty(full, dtype=dtype)
     w2t = np.ascontiguousarray(_flipped(w, filter_flip).reshape(w.shape[0], -1).T)
     with single_threaded_blas():
-        conv2d_grad_input_kernel(w2t, gy, *w.shape[2:], *_params(pad, subsample, dilation), gx)
+        conv2d_grad_input_kernel(w2t, gy, *w.shape[2:], *_params(pad, subsample, dilation),
+                                 _group(*gy.shape[2:]), gx)
     return gx
 
 
@@ -247,7 +291,8 @@ def conv2d_grad_weights(
     n_chunks = max(1, min(numba.get_num_threads(), x.shape[0]))
     with single_threaded_blas():
         conv2d_grad_weights_kernel(
-            x, gy, *full[2:], *_params(pad, subsample, dilation), n_chunks, gw2
+            x, gy, *full[2:], *_params(pad, subsample, dilation), _group(*gy.shape[2:]),
+            n_chunks, gw2
         )
     return _flipped(gw2.reshape(full), filter_flip)
 
