@@ -101,3 +101,30 @@ def test_install_in_process_and_script_folder_on_path(tmp_path, monkeypatch):
         theano_compat.uninstall()
         sys.modules.pop("helper", None)
     assert "theano" not in sys.modules
+
+
+def test_lenet_tutorial_runs_through_the_alias(tmp_path):
+    """The LeNet tutorial with Theano's own imports restored runs unmodified otherwise."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    data = repo.parent / "shared" / "data" / "mnist.pkl.gz"
+    import os
+    if os.environ.get("SYMTENSOR_DATA"):
+        data = Path(os.environ["SYMTENSOR_DATA"]) / "mnist.pkl.gz"
+    if not data.exists():
+        import pytest
+        pytest.skip(f"MNIST not found at {data}")
+    for name in ("convolutional_mlp.py", "logistic_sgd.py", "mlp.py", "mnist_io.py"):
+        text = (repo / "tutorials" / name).read_text()
+        text = text.replace("import symtensor as theano", "import theano")
+        text = text.replace("symtensor.", "theano.").replace("from symtensor", "from theano")
+        import re
+        assert not re.search(r"^\s*(import|from)\s+symtensor", text, re.M), name
+        (tmp_path / name).write_text(text)
+    done = _run(tmp_path, (tmp_path / "convolutional_mlp.py").read_text(), "--dataset",
+                str(data), "--n-epochs", "1", "--max-batches", "3", "--batch-size", "100",
+                "--nkerns", "4", "6")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Optimization complete." in done.stdout
+    assert "epoch 1, minibatch 3/3, validation error" in done.stdout

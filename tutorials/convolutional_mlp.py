@@ -115,7 +115,8 @@ class LeNetConvPoolLayer(object):
 
 def evaluate_lenet5(learning_rate=0.1, n_epochs=200,
                     dataset='mnist.pkl.gz',
-                    nkerns=[20, 50], batch_size=500, max_batches=None):
+                    nkerns=[20, 50], batch_size=500, max_batches=None,
+                    draw_graph=None):
     """ Demonstrates lenet on MNIST dataset
 
     :type learning_rate: float
@@ -259,6 +260,10 @@ def evaluate_lenet5(learning_rate=0.1, n_epochs=200,
         }
     )
     # end-snippet-1
+    if draw_graph:
+        # a picture of the compiled training graph (needs graphviz)
+        theano.printing.pydotprint(train_model, outfile=draw_graph,
+                                   format=draw_graph.rsplit('.', 1)[-1])
 
     ###############
     # TRAIN MODEL #
@@ -356,13 +361,16 @@ def main(argv=None):
     parser.add_argument('--max-batches', type=int, default=None,
                         help='train on at most this many minibatches per '
                              'epoch (smoke runs; default: all)')
+    parser.add_argument('--draw-graph', default=None, metavar='FILE.png|svg|pdf',
+                        help='save a drawing of the compiled training graph')
     args = parser.parse_args(argv)
     evaluate_lenet5(learning_rate=args.learning_rate,
                     n_epochs=args.n_epochs,
                     dataset=args.dataset,
                     nkerns=args.nkerns,
                     batch_size=args.batch_size,
-                    max_batches=args.max_batches)
+                    max_batches=args.max_batches,
+                    draw_graph=args.draw_graph)
 
 
 if __name__ == '__main__':

@@ -292,3 +292,12 @@ def test_grad_set_inc_subtensor(kind, where):
         verify_grad(lambda a, b: fn(a[:, 1], b.sum()) * np.arange(12.0).reshape(4, 3),
                     [xv, RNG.standard_normal(2)])
         verify_grad(lambda a, b: fn(a[1:], b), [xv, RNG.standard_normal(3)])
+
+
+def test_set_subtensor_at_a_shared_index():
+    import symtensor as theano
+    i = theano.shared(np.int64(1), name="i")
+    x = T.dvector("x")
+    f = theano.function([x], T.set_subtensor(x[i], 5.0), updates=[(i, (i + 1) % 3)])
+    outs = [f(np.zeros(3)) for _ in range(3)]
+    np.testing.assert_array_equal(outs, [[0, 5, 0], [0, 0, 5], [5, 0, 0]])

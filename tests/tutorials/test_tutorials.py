@@ -465,7 +465,7 @@ def test_lenet_layers_cost_falls(datasets):
 
 @needs_conv2d
 @needs_pool
-def test_evaluate_lenet5_smoke(mnist_pkl, capsys, monkeypatch):
+def test_evaluate_lenet5_smoke(mnist_pkl, capsys, monkeypatch, tmp_path):
     import symtensor as theano
     import symtensor.tensor as T
 
@@ -485,6 +485,8 @@ def test_evaluate_lenet5_smoke(mnist_pkl, capsys, monkeypatch):
         return out
 
     monkeypatch.setattr(cmlp, "load_data", small_load_data)
+    import shutil
+    draw = ["--draw-graph", str(tmp_path / "train.svg")] if shutil.which("dot") else []
     cmlp.main(
         [
             "--dataset",
@@ -498,9 +500,12 @@ def test_evaluate_lenet5_smoke(mnist_pkl, capsys, monkeypatch):
             "6",
             "--max-batches",
             "10",
-        ]
+        ] + draw
     )
     out = capsys.readouterr()
+    if draw:  # the drawing of the compiled training graph
+        svg = (tmp_path / "train.svg").read_text()
+        assert "Conv2dGradWeights" in svg and "update" in svg
     assert "... building the model" in out.out
     assert "training @ iter =  0" in out.out
     m = re.search(r"epoch 1, minibatch 10/10, validation error ([0-9.]+) %", out.out)
