@@ -31,7 +31,7 @@ def thunk_maker(linker: str):
 def schedule(fgraph):
     """A topological order in which every node that overwrites a buffer (destroy_map)
     runs after all other readers of that buffer and of its views."""
-    from symtensor.tensor.rewriting.inplace import buffer_root
+    from symtensor.graph.traversal import buffer_root
     order = fgraph.toposort()
     destroyers = [n for n in order if n.op.destroy_map]
     if not destroyers:

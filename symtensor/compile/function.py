@@ -26,6 +26,7 @@ from symtensor.compile.sharedvalue import SharedVariable
 from symtensor.graph.basic import Constant, Variable
 from symtensor.graph.fg import FunctionGraph, MissingInputError
 from symtensor.graph.rewriting import rewrite_graph
+from symtensor.graph.traversal import buffer_root
 
 
 class UnusedInputError(ValueError):
@@ -42,21 +43,6 @@ class In:
         self.variable, self.name = variable, name or variable.name
         self.value, self.has_default = value, value is not None
         self.borrow, self.strict, self.allow_downcast = borrow, strict, allow_downcast
-
-
-def _alias_roots(fgraph):
-    """For each variable, the set of graph inputs/constants whose memory it may view."""
-    roots = {v: {v} for v in fgraph.inputs}
-    for node in fgraph.toposort():
-        for i in node.inputs:
-            if i not in roots:
-                roots[i] = {i} if isinstance(i, Constant) else set()
-        for o_idx, out in enumerate(node.outputs):
-            r = set()
-            for i_idx in node.op.view_map.get(o_idx, []) + node.op.destroy_map.get(o_idx, []):
-                r |= roots[node.inputs[i_idx]]
-            roots[out] = r
-    return roots
 
 
 class Function:
@@ -117,12 +103,15 @@ class Function:
         self.thunks = thunks
         self.input_cells = [self.cells[v] for v in variables]
         self.output_cells = [self.cells[o] for o in self.fgraph.outputs]
-        roots = _alias_roots(self.fgraph)
+        # an output whose memory belongs to an input, a shared variable or a constant is
+        # copied, unless it is the update written into that same shared variable
+        graph_inputs = set(self.fgraph.inputs)
         targets = self.fgraph.update_targets
-        self.must_copy = [
-            (bool(roots.get(o, set())) and roots.get(o) != {targets.get(i)})
-            or o in variables or isinstance(o, Constant)
-            for i, o in enumerate(self.fgraph.outputs)]
+        self.must_copy = []
+        for i, o in enumerate(self.fgraph.outputs):
+            root = buffer_root(o)
+            self.must_copy.append((root in graph_inputs or isinstance(root, Constant))
+                                  and root is not targets.get(i))
         self.allow_input_downcast = allow_input_downcast
         self._device = self.mode.linker == "cuda"
         if self._device:

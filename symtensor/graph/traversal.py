@@ -63,3 +63,17 @@ def clone_graph(outputs: list[Variable], replace: dict | None = None) -> dict:
                                               strict=False)
         memo.update(zip(node.outputs, new_node.outputs))
     return memo
+
+
+def buffer_root(var, through_destroyers=True):
+    """The variable that owns ``var``'s memory, following views (and in-place ops
+    unless ``through_destroyers`` is False: then a destroyer's output is a new value)."""
+    while var.owner is not None:
+        op = var.owner.op
+        src = op.view_map.get(var.index, [])
+        if through_destroyers:
+            src = src + op.destroy_map.get(var.index, [])
+        if not src:
+            return var
+        var = var.owner.inputs[src[0]]
+    return var

@@ -2,17 +2,13 @@
 runtime (the emulator here, a GPU under the ``cuda`` marker) and agree with the NumPy
 backend; every op is covered or listed; missing PyCUDA / device errors are clear."""
 
-import importlib
-import pkgutil
 
 import numpy as np
 import pytest
 
 import symtensor as theano
 import symtensor.tensor as T
-import symtensor.tensor.ops as ops_pkg
 from symtensor.compile.mode import Mode
-from symtensor.graph.op import Op
 from symtensor.tensor.nnet import conv2d
 from symtensor.tensor.signal import pool
 from symtensor_cuda import linker
@@ -99,24 +95,12 @@ def test_indexing_shapes_and_reductions_match(on):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=str(outs[k]))
 
 
-def _op_classes():
-    for info in pkgutil.iter_modules(ops_pkg.__path__):
-        importlib.import_module(f"symtensor.tensor.ops.{info.name}")
-    seen, stack = set(), list(Op.__subclasses__())
-    while stack:
-        cls = stack.pop()
-        if cls not in seen:
-            seen.add(cls)
-            stack.extend(cls.__subclasses__())
-    return seen
-
-
 def test_every_op_runs_on_the_gpu_or_is_listed():
     tables = (linker.IMPLS, linker.METADATA_OPS, linker.HOST_OPS, linker.NOT_ON_GPU)
-    classes = _op_classes()
+    from symtensor.testing import all_op_classes
+    names = {c.__name__ for c in all_op_classes()}
     # user-defined ops (the tutorials' PReLU) may register GPU kernels too
-    everywhere = {c.__name__ for c in classes}
-    names = {c.__name__ for c in classes if c.__module__.startswith("symtensor.")}
+    everywhere = {c.__name__ for c in all_op_classes(packages=("",))}
     missing = sorted(n for n in names if not any(n in t for t in tables))
     assert not missing, (f"ops with no GPU implementation and no entry in linker.NOT_ON_GPU: "
                          f"{missing}")

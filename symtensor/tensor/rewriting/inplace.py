@@ -11,23 +11,10 @@ from __future__ import annotations
 from symtensor.compile.sharedvalue import SharedVariable
 from symtensor.graph.basic import Constant
 from symtensor.graph.rewriting import node_rewriter, register
+from symtensor.graph.traversal import buffer_root
 from symtensor.tensor.ops.elemwise import Elemwise
 from symtensor.tensor.ops.fusion import FusedElemwise
 from symtensor.tensor.rewriting.elemwise import as_program
-
-
-def buffer_root(var, through_destroyers=True):
-    """The variable that owns ``var``'s memory, following views (and in-place ops
-    unless ``through_destroyers`` is False: then a destroyer's output is a new value)."""
-    while var.owner is not None:
-        op = var.owner.op
-        src = op.view_map.get(var.index, [])
-        if through_destroyers:
-            src = src + op.destroy_map.get(var.index, [])
-        if not src:
-            return var
-        var = var.owner.inputs[src[0]]
-    return var
 
 
 def _dead(fgraph, node, var):
