@@ -14,7 +14,10 @@ import ctypes
 import glob
 import os
 
+import numba
 import numpy as np
+from numba.core import types
+from numba.np.linalg import ensure_blas
 
 from symtensor.backends.numba.dispatch import n_threads, numba_funcify
 from symtensor.tensor.ops.blas import Dot
@@ -69,6 +72,51 @@ def blas_threads(n: int):
     finally:
         for (_, set_), k in zip(handles, old):
             set_(k)
+
+
+ensure_blas()  # binds Numba's GEMM helper to SciPy's BLAS (cached kernels skip np.dot's typing)
+_XXGEMM = types.ExternalFunction("numba_xxgemm", types.intc(
+    types.char, types.char, types.char, types.intp, types.intp, types.intp,  # kind, ta, tb, m, n, k
+    types.voidptr, types.voidptr, types.intp, types.voidptr, types.intp,  # alpha, a, lda, b, ldb
+    types.voidptr, types.voidptr, types.intp))  # beta, c, ldc
+
+
+@numba.njit(nogil=True, cache=True)
+def gemm(trans_a, trans_b, alpha, a, b, beta, c):
+    """``c = alpha * op(a) @ op(b) + beta * c`` in place, ``op`` transposing when asked.
+
+    For Numba kernels: unlike ``np.dot`` it accumulates (``beta``), writes into views
+    and takes row-strided 2-d views of a larger buffer.  Every operand must be 2-d with
+    unit stride along its last axis and share ``c``'s dtype (float32 or float64).
+    """
+    m, n = c.shape
+    am, k = (a.shape[1], a.shape[0]) if trans_a else (a.shape[0], a.shape[1])
+    bk, bn = (b.shape[1], b.shape[0]) if trans_b else (b.shape[0], b.shape[1])
+    if am != m or bk != k or bn != n:
+        raise ValueError("gemm: operand shapes do not match")
+    size = c.itemsize
+    if a.itemsize != size or b.itemsize != size:
+        raise ValueError("gemm: operands must share the output's dtype")
+    if a.strides[1] != size or b.strides[1] != size or c.strides[1] != size:
+        raise ValueError("gemm: operands need unit stride along their last axis")
+    if m == 0 or n == 0:
+        return
+    scalars = np.empty(2, c.dtype)
+    scalars[0] = alpha
+    scalars[1] = beta
+    if k == 0:  # BLAS may skip the beta scaling when k == 0
+        c *= scalars[1]
+        return
+    # row-major c = op(a) op(b) is column-major c^T = op(b)^T op(a)^T
+    lda = max(a.strides[0] // size, a.shape[1])
+    ldb = max(b.strides[0] // size, b.shape[1])
+    ldc = max(c.strides[0] // size, n)
+    status = _XXGEMM(ord("s") if size == 4 else ord("d"),
+                     ord("t") if trans_b else ord("n"), ord("t") if trans_a else ord("n"),
+                     n, m, k, scalars[0:1].ctypes, b.ctypes, ldb, a.ctypes, lda,
+                     scalars[1:2].ctypes, c.ctypes, ldc)
+    if status < 0:
+        raise RuntimeError("gemm: SciPy's BLAS is not available")
 
 
 def dot_threads(m: int, k: int, n: int) -> int:

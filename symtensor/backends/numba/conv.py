@@ -1,15 +1,14 @@
 """Numba kernels for conv2d and its two gradients (float32 / float64, 4-d).
 
 Algorithm: im2col into a ``(C * kh * kw, G * H_out * W_out)`` matrix for a group of
-``G`` images and one BLAS GEMM with the ``(K, C * kh * kw)`` kernel matrix; groups are
-spread over threads with ``prange``.  ``benchmarks/conv_pool_kernels.py`` measured this
-against direct loops and a hand-written Numba GEMM at the LeNet tutorial's shapes (BLAS
-won); grouping images (``GEMM_COLUMNS``) gained 4-11% on the conv2 gradients and nothing
-on the forward pass, where the GEMM runs at this machine's single-core SGEMM speed.
-
-OpenBLAS' own threads fight Numba's when a GEMM is called inside ``prange``
-(2x slower on 2 cores), so the adapters run the kernels with SciPy's OpenBLAS
-(the one Numba calls) set to one thread, restoring the old count after.
+``G`` images and one BLAS GEMM with the ``(K, C * kh * kw)`` kernel matrix
+(``blas.gemm``: it writes into views and accumulates, so no temporaries).  Kernels are
+serial and release the GIL; ``dispatch.run_chunks`` spreads contiguous chunks of
+groups over threads, each chunk allocating its work buffers once (allocating them per
+group, in the old ``prange`` kernels, cost as much as the GEMMs) and running BLAS on
+one thread (``blas_threads(1)``: OpenBLAS' own threads fight ours).  im2col / col2im
+index flat buffers with unsigned offsets so LLVM vectorizes their copies.  Figures:
+benchmarks/RESULTS.md.
 
 Kernels work on explicit pads: 'half'/'full' are resolved by
 ``symtensor.tensor.ops.conv.normalize_border_mode`` before they run.
@@ -17,181 +16,167 @@ Kernels work on explicit pads: 'half'/'full' are resolved by
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import glob
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numba
 import numpy as np
-from numba import prange
+from numba import uint64
 
+from symtensor.backends.numba.blas import blas_threads, gemm
+from symtensor.backends.numba.dispatch import n_threads, run_chunks
 from symtensor.tensor.ops.conv import checked_output_shape
 
 # --------------------------------------------------------------------------- kernels
 
 
-@numba.njit(cache=True)
-def _pad_image(x, n, ph, pw, buf):
-    """Image ``n`` of ``x`` with zero padding, in ``buf`` when padding is needed."""
-    if ph == 0 and pw == 0:
-        return x[n]
-    buf[:] = 0
-    h, w = x.shape[2], x.shape[3]
-    buf[:, ph : ph + h, pw : pw + w] = x[n]
-    return buf
+@numba.njit(nogil=True, cache=True)
+def _valid_columns(off, sw, size, w_out):
+    """``[j0, j1)``: the output columns ``j`` whose input column ``j * sw + off`` is in
+    ``[0, size)`` (the others read zero padding)."""
+    j0 = 0 if off >= 0 else (sw - 1 - off) // sw
+    j1 = 0 if size - off <= 0 else (size - off + sw - 1) // sw
+    j1 = min(j1, w_out)
+    return min(j0, j1), j1
 
 
-@numba.njit(cache=True)
-def im2col(xp, kh, kw, h_out, w_out, sh, sw, dh, dw, col):
-    """``col[(c, a, b), (i, j)] = xp[c, i * sh + a * dh, j * sw + b * dw]``."""
-    for c in range(xp.shape[0]):
-        for a in range(kh):
-            for b in range(kw):
-                row = (c * kh + a) * kw + b
-                for i in range(h_out):
-                    src = xp[c, i * sh + a * dh]
-                    base = i * w_out
-                    for j in range(w_out):
-                        col[row, base + j] = src[j * sw + b * dw]
+@numba.njit(nogil=True, cache=True)
+def im2col(x, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, col):
+    """Columns of images ``n0 .. n0 + gs - 1`` side by side, zero padding implied:
+    ``col[(c, a, b), t * HW + i * W_out + j] = x[n0 + t, c, i*sh + a*dh - ph, j*sw + b*dw - pw]``.
 
-
-@numba.njit(cache=True)
-def col2im(col, kh, kw, h_out, w_out, sh, sw, dh, dw, xp):
-    """Adjoint of ``im2col``: accumulate ``col`` into the padded image ``xp``."""
-    for c in range(xp.shape[0]):
-        for a in range(kh):
-            for b in range(kw):
-                row = (c * kh + a) * kw + b
-                for i in range(h_out):
-                    dst = xp[c, i * sh + a * dh]
-                    base = i * w_out
-                    for j in range(w_out):
-                        dst[j * sw + b * dw] += col[row, base + j]
-
-
-@numba.njit(cache=True)
-def _group_cols(x, n0, gs, kh, kw, ph, pw, h_out, w_out, sh, sw, dh, dw, buf, col):
-    """im2col of images ``n0 .. n0 + gs - 1`` side by side: ``col : (C*kh*kw, gs*HW)``."""
-    hw = h_out * w_out
-    for t in range(gs):
-        xp = _pad_image(x, n0 + t, ph, pw, buf)
-        im2col(xp, kh, kw, h_out, w_out, sh, sw, dh, dw, col[:, t * hw:(t + 1) * hw])
-
-
-@numba.njit(parallel=True, cache=True)
-def conv2d_forward_kernel(x, w2, kh, kw, ph, pw, sh, sw, dh, dw, group, out):
-    """``out[n] = w2 @ im2col(pad(x[n]))``; ``w2 : (K, C*kh*kw)`` is the (flipped) kernel.
-
-    ``group`` images share one GEMM (a wider product keeps BLAS efficient when an
-    image has few output pixels).  x : (N, C, H, W), out : (N, K, H_out, W_out).
+    ``x`` and ``col`` are C-contiguous; ``col`` may be wider than ``gs`` images.
     """
     n_img, chans, h, w = x.shape
-    k_out, h_out, w_out = out.shape[1], out.shape[2], out.shape[3]
-    hw = h_out * w_out
-    for g in prange((n_img + group - 1) // group):
-        n0 = g * group
-        gs = min(group, n_img - n0)
-        buf = np.empty((chans, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-        col = np.empty((chans * kh * kw, gs * hw), dtype=x.dtype)
-        _group_cols(x, n0, gs, kh, kw, ph, pw, h_out, w_out, sh, sw, dh, dw, buf, col)
-        res = np.dot(w2, col)
-        for t in range(gs):
-            out[n0 + t].reshape(k_out, hw)[:] = res[:, t * hw:(t + 1) * hw]
+    xf = x.reshape(n_img * chans * h * w)
+    cf = col.reshape(col.size)
+    ncol, hw = col.shape[1], h_out * w_out
+    for t in range(gs):
+        for c in range(chans):
+            plane = ((n0 + t) * chans + c) * h * w
+            for a in range(kh):
+                for b in range(kw):
+                    off = b * dw - pw
+                    j0, j1 = _valid_columns(off, sw, w, w_out)
+                    d = ((c * kh + a) * kw + b) * ncol + t * hw
+                    for i in range(h_out):
+                        r = i * sh + a * dh - ph
+                        if r < 0 or r >= h:
+                            j0r, j1r = w_out, w_out
+                        else:
+                            j0r, j1r = j0, j1
+                        for j in range(j0r):
+                            cf[uint64(d + j)] = 0
+                        s = plane + r * w + off
+                        if sw == 1:
+                            for j in range(j0r, j1r):
+                                cf[uint64(d + j)] = xf[uint64(s + j)]
+                        else:
+                            for j in range(j0r, j1r):
+                                cf[uint64(d + j)] = xf[uint64(s + j * sw)]
+                        for j in range(j1r, w_out):
+                            cf[uint64(d + j)] = 0
+                        d += w_out
 
 
-@numba.njit(cache=True)
-def _group_grads(gy, n0, gs, gyb):
-    """``gy`` of images ``n0 .. n0 + gs - 1`` side by side: ``gyb : (K, gs*HW)``."""
+@numba.njit(nogil=True, cache=True)
+def col2im(col, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, gx):
+    """Adjoint of ``im2col``: ``gx[n0 .. n0 + gs - 1]`` = the columns summed back into
+    their images (padding dropped).  ``gx`` is C-contiguous and overwritten."""
+    n_img, chans, h, w = gx.shape
+    gf = gx.reshape(n_img * chans * h * w)
+    cf = col.reshape(col.size)
+    ncol, hw = col.shape[1], h_out * w_out
+    gx[n0:n0 + gs] = 0
+    for t in range(gs):
+        for c in range(chans):
+            plane = ((n0 + t) * chans + c) * h * w
+            for a in range(kh):
+                for b in range(kw):
+                    off = b * dw - pw
+                    j0, j1 = _valid_columns(off, sw, w, w_out)
+                    d = ((c * kh + a) * kw + b) * ncol + t * hw
+                    for i in range(h_out):
+                        r = i * sh + a * dh - ph
+                        if 0 <= r < h:
+                            s = plane + r * w + off
+                            if sw == 1:
+                                for j in range(j0, j1):
+                                    gf[uint64(s + j)] += cf[uint64(d + j)]
+                            else:
+                                for j in range(j0, j1):
+                                    gf[uint64(s + j * sw)] += cf[uint64(d + j)]
+                        d += w_out
+
+
+@numba.njit(nogil=True, cache=True)
+def _gather(gy, n0, gs, gyb):
+    """``gy`` of images ``n0 .. n0 + gs - 1`` side by side: ``gyb[:, :gs * HW]``."""
     k_out, hw = gy.shape[1], gy.shape[2] * gy.shape[3]
     for t in range(gs):
         gyb[:, t * hw:(t + 1) * hw] = gy[n0 + t].reshape(k_out, hw)
 
 
-@numba.njit(parallel=True, cache=True)
-def conv2d_grad_input_kernel(w2t, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, gx):
-    """``gx[n] = crop(col2im(w2t @ gy[n]))``; ``w2t : (C*kh*kw, K)``, ``group`` images
-    per GEMM.  gy : (N, K, H_out, W_out), gx : (N, C, H, W)."""
-    n_img, chans, h, w = gx.shape
-    k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
-    hw = h_out * w_out
-    for g in prange((n_img + group - 1) // group):
-        n0 = g * group
-        gs = min(group, n_img - n0)
-        gyb = np.empty((k_out, gs * hw), dtype=gy.dtype)
-        _group_grads(gy, n0, gs, gyb)
-        gcol = np.dot(w2t, gyb)
-        gxp = np.empty((chans, h + 2 * ph, w + 2 * pw), dtype=gx.dtype)
-        for t in range(gs):
-            gxp[:] = 0
-            col2im(gcol[:, t * hw:(t + 1) * hw], kh, kw, h_out, w_out, sh, sw, dh, dw, gxp)
-            gx[n0 + t] = gxp[:, ph : ph + h, pw : pw + w]
+@numba.njit(nogil=True, cache=True)
+def conv2d_forward_kernel(x, w2, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, out):
+    """``out[n] = w2 @ im2col(x[n])`` for ``lo <= n < hi``, ``group`` images per GEMM.
 
-
-@numba.njit(parallel=True, cache=True)
-def conv2d_grad_weights_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, n_chunks, gw2):
-    """``gw2 = sum_n gy[n] @ im2col(pad(x[n])).T`` as ``(K, C*kh*kw)``.
-
-    Each of ``n_chunks`` threads sums a contiguous slice of the batch, ``group``
-    images per GEMM, into its own partial; the partials are then added in a fixed
-    order (deterministic).
+    ``w2 : (K, C*kh*kw)`` is the (flipped) kernel; x : (N, C, H, W), out : (N, K, H_out,
+    W_out), both C-contiguous.
     """
-    n_img, chans, h, w = x.shape
+    k_out, h_out, w_out = out.shape[1], out.shape[2], out.shape[3]
+    hw = h_out * w_out
+    col = np.empty((w2.shape[1], group * hw), dtype=x.dtype)
+    res = np.empty((k_out, group * hw), dtype=x.dtype)
+    for n0 in range(lo, hi, group):
+        gs = min(group, hi - n0)
+        im2col(x, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, col)
+        if gs == 1:
+            gemm(False, False, 1.0, w2, col[:, :hw], 0.0, out[n0].reshape(k_out, hw))
+            continue
+        gemm(False, False, 1.0, w2, col[:, :gs * hw], 0.0, res[:, :gs * hw])
+        for t in range(gs):
+            out[n0 + t].reshape(k_out, hw)[:] = res[:, t * hw:(t + 1) * hw]
+
+
+@numba.njit(nogil=True, cache=True)
+def conv2d_grad_input_kernel(w2, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, gx):
+    """``gx[n] = col2im(w2.T @ gy[n])`` for ``lo <= n < hi``, ``group`` images per GEMM.
+    gy : (N, K, H_out, W_out), gx : (N, C, H, W), both C-contiguous."""
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
     hw = h_out * w_out
-    partial = np.zeros((n_chunks, k_out, chans * kh * kw), dtype=gw2.dtype)
-    for t in prange(n_chunks):
-        buf = np.empty((chans, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-        hi = (t + 1) * n_img // n_chunks
-        for n0 in range(t * n_img // n_chunks, hi, group):
-            gs = min(group, hi - n0)
-            col = np.empty((chans * kh * kw, gs * hw), dtype=x.dtype)
-            _group_cols(x, n0, gs, kh, kw, ph, pw, h_out, w_out, sh, sw, dh, dw, buf, col)
-            gyb = np.empty((k_out, gs * hw), dtype=gy.dtype)
-            _group_grads(gy, n0, gs, gyb)
-            partial[t] += np.dot(gyb, col.T)
+    gyb = np.empty((k_out, group * hw), dtype=gy.dtype)
+    gcol = np.empty((w2.shape[1], group * hw), dtype=gy.dtype)
+    for n0 in range(lo, hi, group):
+        gs = min(group, hi - n0)
+        if gs == 1:
+            gemm(True, False, 1.0, w2, gy[n0].reshape(k_out, hw), 0.0, gcol[:, :hw])
+        else:
+            _gather(gy, n0, gs, gyb)
+            gemm(True, False, 1.0, w2, gyb[:, :gs * hw], 0.0, gcol[:, :gs * hw])
+        col2im(gcol, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, gx)
+
+
+@numba.njit(nogil=True, cache=True)
+def conv2d_grad_weights_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, gw2):
+    """``gw2 = sum over lo <= n < hi of gy[n] @ im2col(x[n]).T`` as ``(K, C*kh*kw)``."""
+    k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
+    hw = h_out * w_out
+    col = np.empty((gw2.shape[1], group * hw), dtype=x.dtype)
+    gyb = np.empty((k_out, group * hw), dtype=gy.dtype)
     gw2[:] = 0
-    for t in range(n_chunks):
-        gw2 += partial[t]
+    for n0 in range(lo, hi, group):
+        gs = min(group, hi - n0)
+        im2col(x, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, col)
+        if gs == 1:
+            gemm(False, True, 1.0, gy[n0].reshape(k_out, hw), col[:, :hw], 1.0, gw2)
+        else:
+            _gather(gy, n0, gs, gyb)
+            gemm(False, True, 1.0, gyb[:, :gs * hw], col[:, :gs * hw], 1.0, gw2)
 
 
 # -------------------------------------------------------------------------- adapters
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def _blas_thread_fns():
-    """``(get, set)`` for SciPy's OpenBLAS thread count, or None if not found."""
-    import scipy
-
-    root = os.path.dirname(os.path.dirname(scipy.__file__))
-    for path in sorted(glob.glob(os.path.join(root, "scipy.libs", "*openblas*"))):
-        lib = ctypes.CDLL(path)
-        for prefix in ("scipy_openblas", "openblas"):
-            get = getattr(lib, prefix + "_get_num_threads", None)
-            set_ = getattr(lib, prefix + "_set_num_threads", None)
-            if get is not None and set_ is not None:
-                return get, set_
-    return None
-
-
-_BLAS_THREADS = _blas_thread_fns()
-
-
-@contextlib.contextmanager
-def single_threaded_blas() -> Iterator[None]:
-    """Run the block with Numba's BLAS on one thread (no-op if not OpenBLAS)."""
-    if _BLAS_THREADS is None:
-        yield
-        return
-    get, set_ = _BLAS_THREADS
-    old = get()
-    set_(1)
-    try:
-        yield
-    finally:
-        set_(old)
 
 
 def _as_float(name: str, arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -222,6 +207,25 @@ def _group(h_out: int, w_out: int) -> int:
     return max(1, GEMM_COLUMNS // max(1, h_out * w_out))
 
 
+#: chunks of the batch per thread: a few, so a worker on a busy core holds up less
+CHUNKS_PER_THREAD = 4
+
+
+def _chunks(n_img: int, group: int) -> int:
+    return max(1, min(-(-n_img // group), CHUNKS_PER_THREAD * n_threads()))
+
+
+def _spread(n_img: int, group: int, n_chunks: int, call) -> None:
+    """``call(lo, hi, i)`` on ``n_chunks`` image ranges cut at group boundaries, spread
+    over threads, with BLAS held to one thread."""
+    n_groups = -(-n_img // group)
+
+    def task(lo, hi, i):
+        call(lo * group, min(hi * group, n_img), i)
+    with blas_threads(1):
+        run_chunks(n_groups, task, n_chunks)
+
+
 def _flipped(w: np.ndarray, filter_flip: bool) -> np.ndarray:
     return np.ascontiguousarray(w[:, :, ::-1, ::-1]) if filter_flip else w
 
@@ -240,10 +244,10 @@ def conv2d_forward(
     x, w = _as_float("x", x, dtype), _as_float("w", w, dtype)
     out_shape = checked_output_shape(x.shape, w.shape, pad, subsample, dilation)
     out = np.empty(out_shape, dtype=dtype)
-    w2 = _flipped(w, filter_flip).reshape(w.shape[0], -1)
-    with single_threaded_blas():
-        conv2d_forward_kernel(x, w2, *w.shape[2:], *_params(pad, subsample, dilation),
-                              _group(*out_shape[2:]), out)
+    w2 = np.ascontiguousarray(_flipped(w, filter_flip).reshape(w.shape[0], -1))
+    args, group = _params(pad, subsample, dilation), _group(*out_shape[2:])
+    _spread(x.shape[0], group, _chunks(x.shape[0], group), lambda lo, hi, _: (
+        conv2d_forward_kernel(x, w2, *w.shape[2:], *args, group, lo, hi, out)))
     return out
 
 
@@ -264,10 +268,10 @@ def conv2d_grad_input(
     if tuple(gy.shape) != expected:
         raise ValueError(f"conv2d grad_input: gy has shape {gy.shape}, expected {expected}")
     gx = np.empty(full, dtype=dtype)
-    w2t = np.ascontiguousarray(_flipped(w, filter_flip).reshape(w.shape[0], -1).T)
-    with single_threaded_blas():
-        conv2d_grad_input_kernel(w2t, gy, *w.shape[2:], *_params(pad, subsample, dilation),
-                                 _group(*gy.shape[2:]), gx)
+    w2 = np.ascontiguousarray(_flipped(w, filter_flip).reshape(w.shape[0], -1))
+    args, group = _params(pad, subsample, dilation), _group(*gy.shape[2:])
+    _spread(gx.shape[0], group, _chunks(gx.shape[0], group), lambda lo, hi, _: (
+        conv2d_grad_input_kernel(w2, gy, *w.shape[2:], *args, group, lo, hi, gx)))
     return gx
 
 
@@ -287,13 +291,14 @@ def conv2d_grad_weights(
     expected = checked_output_shape(x.shape, full, pad, subsample, dilation)
     if tuple(gy.shape) != expected:
         raise ValueError(f"conv2d grad_weights: gy has shape {gy.shape}, expected {expected}")
-    gw2 = np.empty((full[0], full[1] * full[2] * full[3]), dtype=dtype)
-    n_chunks = max(1, min(numba.get_num_threads(), x.shape[0]))
-    with single_threaded_blas():
-        conv2d_grad_weights_kernel(
-            x, gy, *full[2:], *_params(pad, subsample, dilation), _group(*gy.shape[2:]),
-            n_chunks, gw2
-        )
+    args, group = _params(pad, subsample, dilation), _group(*gy.shape[2:])
+    n_chunks = _chunks(x.shape[0], group)
+    partial = np.zeros((n_chunks, full[0], full[1] * full[2] * full[3]), dtype=dtype)
+    _spread(x.shape[0], group, n_chunks, lambda lo, hi, i: (
+        conv2d_grad_weights_kernel(x, gy, *full[2:], *args, group, lo, hi, partial[i])))
+    gw2 = partial[0]
+    for i in range(1, n_chunks):  # in chunk order: the sum does not depend on timing
+        gw2 += partial[i]
     return _flipped(gw2.reshape(full), filter_flip)
 
 

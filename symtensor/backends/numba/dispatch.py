@@ -6,6 +6,7 @@ returns a tuple of output arrays (static op parameters are bound in the closure)
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import singledispatch
 
 from symtensor.backends.python import perform_thunk
@@ -17,6 +18,38 @@ def n_threads() -> int:
 
     from symtensor.config import config
     return config.numba_threads or os.cpu_count() or 1
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+
+
+def thread_pool(n: int) -> ThreadPoolExecutor:
+    """The shared pool of ``n`` worker threads (one per thread count asked for)."""
+    pool = _POOLS.get(n)
+    if pool is None:
+        pool = _POOLS[n] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="symtensor")
+    return pool
+
+
+def run_chunks(n_items: int, task, n_chunks: int) -> None:
+    """Run ``task(lo, hi, i)`` over ``n_chunks`` contiguous chunks ``i`` of ``range(n_items)``.
+
+    Kernels are serial ``nogil`` Numba functions, so threads run them in parallel;
+    chunks go to ``n_threads()`` workers as they come free (a busy core slows one
+    worker, not the whole call).  Exceptions propagate; ``i`` lets a task write to
+    its own slot, so results combined in chunk order do not depend on timing.
+    """
+    n_chunks = max(1, min(n_chunks, n_items))
+    bounds = [i * n_items // n_chunks for i in range(n_chunks + 1)]
+    threads = min(n_threads(), n_chunks)
+    if threads == 1:
+        for i in range(n_chunks):
+            task(bounds[i], bounds[i + 1], i)
+        return
+    futures = [thread_pool(threads).submit(task, bounds[i], bounds[i + 1], i)
+               for i in range(n_chunks)]
+    for f in futures:
+        f.result()
 
 
 @singledispatch
