@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import SETTINGS
 
@@ -37,9 +37,16 @@ def conv_cases(draw):
     )
 
 
-@settings(**SETTINGS)
-@given(conv_cases())
-def test_conv_kernels_match_references(case):
+@pytest.fixture(params=["im2col", "rows"])
+def conv_path(request, monkeypatch):
+    """Run a test through both kernel families (the choice is by channel count)."""
+    monkeypatch.setattr(nconv, "ROWS_MIN_RUN", 10**9 if request.param == "im2col" else 0)
+    return request.param
+
+
+@settings(**{**SETTINGS, "suppress_health_check": [HealthCheck.function_scoped_fixture]})
+@given(case=conv_cases())
+def test_conv_kernels_match_references(conv_path, case):
     rng = np.random.default_rng(case["seed"])
     dtype, params = case["dtype"], case["params"]
     x = rng.standard_normal(case["x_shape"]).astype(dtype)
@@ -55,7 +62,7 @@ def test_conv_kernels_match_references(case):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_conv_kernels_at_lenet_layer_shapes(dtype):
+def test_conv_kernels_at_lenet_layer_shapes(conv_path, dtype):
     """conv2 of the LeNet tutorial, batch cut to 8 images."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((8, 20, 12, 12)).astype(dtype)

@@ -174,6 +174,139 @@ def conv2d_grad_weights_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo,
             gemm(False, True, 1.0, gyb[:, :gs * hw], col[:, :gs * hw], 1.0, gw2)
 
 
+# ------------------------------------------------- channels-last ("rows") variants
+# With many channels, copying an image to (H, W, C) order first makes every patch row a
+# few long runs (kw * C values when dw == 1) instead of kh * kw * C runs of W_out values:
+# im2col's short runs do not vectorize.  The column matrix is then transposed,
+# ``colT : (G * HW, kh * kw * C)``, and the kernel matrix ordered (K, kh, kw, C).
+
+
+@numba.njit(nogil=True, cache=True)
+def _to_hwc(x, n, ph, pw, buf):
+    """``buf[r + ph, s + pw, c] = x[n, c, r, s]``; the pad border of ``buf`` is left as is."""
+    chans, h, w = x.shape[1], x.shape[2], x.shape[3]
+    for r in range(h):
+        for s in range(w):
+            for c in range(chans):
+                buf[r + ph, s + pw, c] = x[n, c, r, s]
+
+
+@numba.njit(nogil=True, cache=True)
+def _from_hwc(gbuf, n, ph, pw, gx):
+    """``gx[n, c, r, s] = gbuf[r + ph, s + pw, c]`` (the pad border dropped)."""
+    chans, h, w = gx.shape[1], gx.shape[2], gx.shape[3]
+    for c in range(chans):
+        for r in range(h):
+            for s in range(w):
+                gx[n, c, r, s] = gbuf[r + ph, s + pw, c]
+
+
+@numba.njit(nogil=True, cache=True)
+def im2row(buf, t, kh, kw, sh, sw, dh, dw, h_out, w_out, colT):
+    """``colT[t*HW + i*W_out + j, (a*kw + b)*C + c] = buf[i*sh + a*dh, j*sw + b*dw, c]``
+    for a padded channels-last image ``buf : (Hp, Wp, C)``; both C-contiguous."""
+    wp, chans = buf.shape[1], buf.shape[2]
+    bf = buf.reshape(buf.size)
+    cf = colT.reshape(colT.size)
+    ckk = colT.shape[1]
+    run, n_runs = (kw * chans, 1) if dw == 1 else (chans, kw)
+    d = t * h_out * w_out * ckk
+    for i in range(h_out):
+        for j in range(w_out):
+            for a in range(kh):
+                for b in range(n_runs):
+                    s = ((i * sh + a * dh) * wp + j * sw + b * dw) * chans
+                    for q in range(run):
+                        cf[uint64(d + q)] = bf[uint64(s + q)]
+                    d += run
+
+
+@numba.njit(nogil=True, cache=True)
+def row2im(colT, t, kh, kw, sh, sw, dh, dw, h_out, w_out, gbuf):
+    """Adjoint of ``im2row``: add image ``t``'s rows of ``colT`` into ``gbuf`` (zero it first)."""
+    wp, chans = gbuf.shape[1], gbuf.shape[2]
+    gf = gbuf.reshape(gbuf.size)
+    cf = colT.reshape(colT.size)
+    ckk = colT.shape[1]
+    run, n_runs = (kw * chans, 1) if dw == 1 else (chans, kw)
+    d = t * h_out * w_out * ckk
+    for i in range(h_out):
+        for j in range(w_out):
+            for a in range(kh):
+                for b in range(n_runs):
+                    s = ((i * sh + a * dh) * wp + j * sw + b * dw) * chans
+                    for q in range(run):
+                        gf[uint64(s + q)] += cf[uint64(d + q)]
+                    d += run
+
+
+@numba.njit(nogil=True, cache=True)
+def conv2d_forward_rows_kernel(x, w2r, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, out):
+    """``conv2d_forward_kernel`` through channels-last rows; ``w2r : (K, kh*kw*C)``."""
+    n_img, chans, h, w = x.shape
+    k_out, h_out, w_out = out.shape[1], out.shape[2], out.shape[3]
+    hw = h_out * w_out
+    buf = np.zeros((h + 2 * ph, w + 2 * pw, chans), dtype=x.dtype)
+    colT = np.empty((group * hw, w2r.shape[1]), dtype=x.dtype)
+    res = np.empty((k_out, group * hw), dtype=x.dtype)
+    for n0 in range(lo, hi, group):
+        gs = min(group, hi - n0)
+        for t in range(gs):
+            _to_hwc(x, n0 + t, ph, pw, buf)
+            im2row(buf, t, kh, kw, sh, sw, dh, dw, h_out, w_out, colT)
+        if gs == 1:
+            gemm(False, True, 1.0, w2r, colT[:hw], 0.0, out[n0].reshape(k_out, hw))
+            continue
+        gemm(False, True, 1.0, w2r, colT[:gs * hw], 0.0, res[:, :gs * hw])
+        for t in range(gs):
+            out[n0 + t].reshape(k_out, hw)[:] = res[:, t * hw:(t + 1) * hw]
+
+
+@numba.njit(nogil=True, cache=True)
+def conv2d_grad_input_rows_kernel(w2r, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, gx):
+    """``conv2d_grad_input_kernel`` through channels-last rows; ``w2r : (K, kh*kw*C)``."""
+    n_img, chans, h, w = gx.shape
+    k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
+    hw = h_out * w_out
+    gyb = np.empty((k_out, group * hw), dtype=gy.dtype)
+    gcolT = np.empty((group * hw, w2r.shape[1]), dtype=gy.dtype)
+    gbuf = np.empty((h + 2 * ph, w + 2 * pw, chans), dtype=gy.dtype)
+    for n0 in range(lo, hi, group):
+        gs = min(group, hi - n0)
+        if gs == 1:
+            gemm(True, False, 1.0, gy[n0].reshape(k_out, hw), w2r, 0.0, gcolT[:hw])
+        else:
+            _gather(gy, n0, gs, gyb)
+            gemm(True, False, 1.0, gyb[:, :gs * hw], w2r, 0.0, gcolT[:gs * hw])
+        for t in range(gs):
+            gbuf[:] = 0
+            row2im(gcolT, t, kh, kw, sh, sw, dh, dw, h_out, w_out, gbuf)
+            _from_hwc(gbuf, n0 + t, ph, pw, gx)
+
+
+@numba.njit(nogil=True, cache=True)
+def conv2d_grad_weights_rows_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi,
+                                    gw2r):
+    """``conv2d_grad_weights_kernel`` through channels-last rows: ``gw2r : (K, kh*kw*C)``."""
+    n_img, chans, h, w = x.shape
+    k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
+    hw = h_out * w_out
+    buf = np.zeros((h + 2 * ph, w + 2 * pw, chans), dtype=x.dtype)
+    colT = np.empty((group * hw, gw2r.shape[1]), dtype=x.dtype)
+    gyb = np.empty((k_out, group * hw), dtype=gy.dtype)
+    gw2r[:] = 0
+    for n0 in range(lo, hi, group):
+        gs = min(group, hi - n0)
+        for t in range(gs):
+            _to_hwc(x, n0 + t, ph, pw, buf)
+            im2row(buf, t, kh, kw, sh, sw, dh, dw, h_out, w_out, colT)
+        if gs == 1:
+            gemm(False, False, 1.0, gy[n0].reshape(k_out, hw), colT[:hw], 1.0, gw2r)
+        else:
+            _gather(gy, n0, gs, gyb)
+            gemm(False, False, 1.0, gyb[:, :gs * hw], colT[:gs * hw], 1.0, gw2r)
+
+
 # -------------------------------------------------------------------------- adapters
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -230,6 +363,23 @@ def _flipped(w: np.ndarray, filter_flip: bool) -> np.ndarray:
     return np.ascontiguousarray(w[:, :, ::-1, ::-1]) if filter_flip else w
 
 
+#: channels-last rows (``im2row``) when a patch row has at least this many contiguous
+#: values, im2col below (benchmarks/RESULTS.md)
+ROWS_MIN_RUN = 16
+
+
+def _use_rows(chans: int, kw: int, dilation) -> bool:
+    return chans * (kw if int(dilation[1]) == 1 else 1) >= ROWS_MIN_RUN
+
+
+def _kernel_matrix(w: np.ndarray, filter_flip: bool, rows: bool) -> np.ndarray:
+    """The (flipped) kernel as (K, C*kh*kw), or (K, kh*kw*C) for the rows kernels."""
+    wf = _flipped(w, filter_flip)
+    if rows:
+        wf = wf.transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(wf).reshape(w.shape[0], -1)
+
+
 def conv2d_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -244,10 +394,12 @@ def conv2d_forward(
     x, w = _as_float("x", x, dtype), _as_float("w", w, dtype)
     out_shape = checked_output_shape(x.shape, w.shape, pad, subsample, dilation)
     out = np.empty(out_shape, dtype=dtype)
-    w2 = np.ascontiguousarray(_flipped(w, filter_flip).reshape(w.shape[0], -1))
+    rows = _use_rows(w.shape[1], w.shape[3], dilation)
+    w2 = _kernel_matrix(w, filter_flip, rows)
+    kernel = conv2d_forward_rows_kernel if rows else conv2d_forward_kernel
     args, group = _params(pad, subsample, dilation), _group(*out_shape[2:])
     _spread(x.shape[0], group, _chunks(x.shape[0], group), lambda lo, hi, _: (
-        conv2d_forward_kernel(x, w2, *w.shape[2:], *args, group, lo, hi, out)))
+        kernel(x, w2, *w.shape[2:], *args, group, lo, hi, out)))
     return out
 
 
@@ -268,10 +420,12 @@ def conv2d_grad_input(
     if tuple(gy.shape) != expected:
         raise ValueError(f"conv2d grad_input: gy has shape {gy.shape}, expected {expected}")
     gx = np.empty(full, dtype=dtype)
-    w2 = np.ascontiguousarray(_flipped(w, filter_flip).reshape(w.shape[0], -1))
+    rows = _use_rows(w.shape[1], w.shape[3], dilation)
+    w2 = _kernel_matrix(w, filter_flip, rows)
+    kernel = conv2d_grad_input_rows_kernel if rows else conv2d_grad_input_kernel
     args, group = _params(pad, subsample, dilation), _group(*gy.shape[2:])
     _spread(gx.shape[0], group, _chunks(gx.shape[0], group), lambda lo, hi, _: (
-        conv2d_grad_input_kernel(w2, gy, *w.shape[2:], *args, group, lo, hi, gx)))
+        kernel(w2, gy, *w.shape[2:], *args, group, lo, hi, gx)))
     return gx
 
 
@@ -291,15 +445,21 @@ def conv2d_grad_weights(
     expected = checked_output_shape(x.shape, full, pad, subsample, dilation)
     if tuple(gy.shape) != expected:
         raise ValueError(f"conv2d grad_weights: gy has shape {gy.shape}, expected {expected}")
+    rows = _use_rows(full[1], full[3], dilation)
+    kernel = conv2d_grad_weights_rows_kernel if rows else conv2d_grad_weights_kernel
     args, group = _params(pad, subsample, dilation), _group(*gy.shape[2:])
     n_chunks = _chunks(x.shape[0], group)
     partial = np.zeros((n_chunks, full[0], full[1] * full[2] * full[3]), dtype=dtype)
     _spread(x.shape[0], group, n_chunks, lambda lo, hi, i: (
-        conv2d_grad_weights_kernel(x, gy, *full[2:], *args, group, lo, hi, partial[i])))
+        kernel(x, gy, *full[2:], *args, group, lo, hi, partial[i])))
     gw2 = partial[0]
     for i in range(1, n_chunks):  # in chunk order: the sum does not depend on timing
         gw2 += partial[i]
-    return _flipped(gw2.reshape(full), filter_flip)
+    if rows:
+        gw = gw2.reshape(full[0], full[2], full[3], full[1]).transpose(0, 3, 1, 2)
+    else:
+        gw = gw2.reshape(full)
+    return np.ascontiguousarray(_flipped(gw, filter_flip))
 
 
 # ------------------------------------------------------------------ registration
