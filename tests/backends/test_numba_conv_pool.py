@@ -6,7 +6,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import SETTINGS
 
-from symtensor.backends.numba import blas as nblas
 from symtensor.backends.numba import conv as nconv
 from symtensor.backends.numba import pool as npool
 from symtensor.tensor.ops import conv as rconv
@@ -95,45 +94,6 @@ def test_conv_adapter_errors():
         nconv.conv2d_forward(x[0], w)
     with pytest.raises(ValueError, match="expected"):
         nconv.conv2d_grad_input(w, np.zeros((1, 1, 2, 2), np.float32), (5, 5))
-
-
-def test_blas_threads_sets_and_restores_every_openblas():
-    handles = nblas._handles()
-    if not handles:
-        pytest.skip("no bundled OpenBLAS found")
-    before = [get() for get, _ in handles]
-    with nblas.blas_threads(1):
-        assert [get() for get, _ in handles] == [1] * len(handles)
-    assert [get() for get, _ in handles] == before
-
-
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("trans_a", [False, True])
-@pytest.mark.parametrize("trans_b", [False, True])
-def test_gemm_on_strided_views_accumulates(dtype, trans_a, trans_b):
-    rng = np.random.default_rng(2)
-    a = rng.standard_normal((9, 11)).astype(dtype)[1:6, 2:9]  # row-strided views
-    b = rng.standard_normal((10, 12)).astype(dtype)[:7, 3:8]
-    op_a = np.ascontiguousarray(a.T) if trans_a else a  # stored so that op(stored) == a
-    op_b = np.ascontiguousarray(b.T) if trans_b else b
-    big = rng.standard_normal((8, 9)).astype(dtype)
-    before = big.copy()
-    c = big[2:7, 1:6]
-    want = 0.5 * a @ b + 2.0 * c
-    nblas.gemm(trans_a, trans_b, 0.5, op_a, op_b, 2.0, c)
-    tol = 1e-5 if dtype == np.float32 else 1e-12
-    np.testing.assert_allclose(big[2:7, 1:6], want, rtol=tol, atol=tol)
-    big[2:7, 1:6] = before[2:7, 1:6]
-    np.testing.assert_array_equal(big, before)  # nothing outside the view was written
-
-
-def test_gemm_rejects_mismatched_operands():
-    a, b = np.ones((2, 3), np.float32), np.ones((4, 2), np.float32)
-    with pytest.raises(ValueError, match="shapes"):
-        nblas.gemm(False, False, 1.0, a, b, 0.0, np.empty((2, 2), np.float32))
-    with pytest.raises(ValueError, match="dtype"):
-        nblas.gemm(False, False, 1.0, a, np.ones((3, 2)), 0.0,
-                   np.empty((2, 2), np.float32))
 
 
 @st.composite

@@ -19,7 +19,7 @@ import numpy as np
 from numba.core import types
 from numba.np.linalg import ensure_blas
 
-from symtensor.backends.numba.dispatch import n_threads, numba_funcify
+from symtensor.backends.numba.dispatch import n_threads, numba_funcify, run_chunks
 from symtensor.tensor.ops.blas import Dot
 
 #: multiply-adds below which a product runs on one BLAS thread
@@ -82,6 +82,16 @@ _XXGEMM = types.ExternalFunction("numba_xxgemm", types.intc(
 
 
 @numba.njit(nogil=True, cache=True)
+def _leading(arr, size):
+    """BLAS leading dimension of a row-major 2-d view (its row stride, in elements)."""
+    if arr.shape[0] <= 1:
+        return max(arr.shape[1], 1)
+    if arr.strides[0] % size or arr.strides[0] < arr.shape[1] * size:
+        raise ValueError("gemm: operand rows overlap or are misaligned")
+    return max(arr.strides[0] // size, 1)
+
+
+@numba.njit(nogil=True, cache=True)
 def gemm(trans_a, trans_b, alpha, a, b, beta, c):
     """``c = alpha * op(a) @ op(b) + beta * c`` in place, ``op`` transposing when asked.
 
@@ -101,16 +111,17 @@ def gemm(trans_a, trans_b, alpha, a, b, beta, c):
         raise ValueError("gemm: operands need unit stride along their last axis")
     if m == 0 or n == 0:
         return
+    lda, ldb, ldc = _leading(a, size), _leading(b, size), _leading(c, size)
     scalars = np.empty(2, c.dtype)
     scalars[0] = alpha
     scalars[1] = beta
     if k == 0:  # BLAS may skip the beta scaling when k == 0
-        c *= scalars[1]
+        if beta == 0:
+            c[:] = 0  # not c *= 0: c may hold NaN garbage
+        else:
+            c *= scalars[1]
         return
     # row-major c = op(a) op(b) is column-major c^T = op(b)^T op(a)^T
-    lda = max(a.strides[0] // size, a.shape[1])
-    ldb = max(b.strides[0] // size, b.shape[1])
-    ldc = max(c.strides[0] // size, n)
     status = _XXGEMM(ord("s") if size == 4 else ord("d"),
                      ord("t") if trans_b else ord("n"), ord("t") if trans_a else ord("n"),
                      n, m, k, scalars[0:1].ctypes, b.ctypes, ldb, a.ctypes, lda,
@@ -123,6 +134,42 @@ def dot_threads(m: int, k: int, n: int) -> int:
     return 1 if m * k * n < SMALL_PRODUCT else n_threads()
 
 
+#: multiply-adds from which a matrix product is split by rows over our threads
+SPLIT_PRODUCT = 1 << 22
+
+
+@numba.njit(nogil=True, cache=True)
+def _gemm_rows(trans_a, trans_b, a, b, c, lo, hi):
+    """Rows ``lo:hi`` of ``c = op(a) @ op(b)``."""
+    if trans_a:
+        gemm(True, trans_b, 1.0, a[:, lo:hi], b, 0.0, c[lo:hi])
+    else:
+        gemm(False, trans_b, 1.0, a[lo:hi], b, 0.0, c[lo:hi])
+
+
+def _blas_operand(m: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``(stored, transposed)`` with ``op(stored) == m`` and ``stored`` row-major."""
+    size = m.itemsize
+    if m.strides[1] == size and (m.shape[0] <= 1 or m.strides[0] >= m.shape[1] * size):
+        return m, False
+    if m.strides[0] == size and (m.shape[1] <= 1 or m.strides[1] >= m.shape[0] * size):
+        return m.T, True
+    return np.ascontiguousarray(m), False
+
+
+def matmul_split(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x @ y`` for 2-d float arrays of one dtype, its rows spread over ``n_threads()``
+    threads each running single-threaded BLAS: unlike OpenBLAS' own threads, ours
+    sleep when idle, so a busy machine costs a share of the time, not 5x."""
+    m, n = x.shape[0], y.shape[1]
+    out = np.empty((m, n), dtype=x.dtype)
+    (a, ta), (b, tb) = _blas_operand(x), _blas_operand(y)
+    chunks = min(n_threads(), max(1, m // 64))
+    with blas_threads(1):
+        run_chunks(m, lambda lo, hi, _: _gemm_rows(ta, tb, a, b, out, lo, hi), chunks)
+    return out
+
+
 @numba_funcify.register(Dot)
 def _funcify_dot(op, node):
     dtype = node.outputs[0].dtype
@@ -133,6 +180,9 @@ def _funcify_dot(op, node):
                              f"({x.shape[-1]} != {y.shape[0]})")
         m = x.shape[0] if x.ndim == 2 else 1
         n = y.shape[1] if y.ndim == 2 else 1
+        if (x.ndim == 2 and y.ndim == 2 and x.dtype == y.dtype == dtype
+                and dtype in ("float32", "float64") and m * x.shape[1] * n >= SPLIT_PRODUCT):
+            return (matmul_split(x, y),)
         with blas_threads(dot_threads(m, x.shape[-1], n)):
             out = np.dot(x, y)
         return (np.asarray(out, dtype=dtype),)
