@@ -116,10 +116,9 @@ def gemm(trans_a, trans_b, alpha, a, b, beta, c):
     scalars[0] = alpha
     scalars[1] = beta
     if k == 0:  # BLAS may skip the beta scaling when k == 0
-        if beta == 0:
-            c[:] = 0  # not c *= 0: c may hold NaN garbage
-        else:
-            c *= scalars[1]
+        for i in range(m):
+            for j in range(n):  # beta == 0 must not keep NaN garbage: no c *= 0
+                c[i, j] = 0 if beta == 0 else c[i, j] * scalars[1]
         return
     # row-major c = op(a) op(b) is column-major c^T = op(b)^T op(a)^T
     status = _XXGEMM(ord("s") if size == 4 else ord("d"),

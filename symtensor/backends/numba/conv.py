@@ -23,7 +23,7 @@ import numpy as np
 from numba import uint64
 
 from symtensor.backends.numba.blas import blas_threads, gemm
-from symtensor.backends.numba.dispatch import n_threads, run_chunks
+from symtensor.backends.numba.dispatch import chunk_count, run_chunks
 from symtensor.tensor.ops.conv import checked_output_shape
 
 # --------------------------------------------------------------------------- kernels
@@ -86,7 +86,7 @@ def col2im(col, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, gx):
     gf = gx.reshape(n_img * chans * h * w)
     cf = col.reshape(col.size)
     ncol, hw = col.shape[1], h_out * w_out
-    gx[n0:n0 + gs] = 0
+    _zero(gf, n0 * chans * h * w, (n0 + gs) * chans * h * w)
     for t in range(gs):
         for c in range(chans):
             plane = ((n0 + t) * chans + c) * h * w
@@ -108,12 +108,43 @@ def col2im(col, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, gx):
                         d += w_out
 
 
+# Copies and fills below are explicit loops over flat C-contiguous buffers: Numba's
+# sliced array assignment compiles ~20x slower (seconds per kernel on a cold cache).
+
+
 @numba.njit(nogil=True, cache=True)
 def _gather(gy, n0, gs, gyb):
     """``gy`` of images ``n0 .. n0 + gs - 1`` side by side: ``gyb[:, :gs * HW]``."""
     k_out, hw = gy.shape[1], gy.shape[2] * gy.shape[3]
+    src = gy.reshape(gy.size)
+    dst = gyb.reshape(gyb.size)
+    ncol = gyb.shape[1]
     for t in range(gs):
-        gyb[:, t * hw:(t + 1) * hw] = gy[n0 + t].reshape(k_out, hw)
+        for k in range(k_out):
+            s, d = ((n0 + t) * k_out + k) * hw, k * ncol + t * hw
+            for q in range(hw):
+                dst[uint64(d + q)] = src[uint64(s + q)]
+
+
+@numba.njit(nogil=True, cache=True)
+def _scatter(res, n0, gs, out):
+    """Inverse of ``_gather``: ``out[n0 + t]`` from ``res[:, t * HW:(t + 1) * HW]``."""
+    k_out, hw = out.shape[1], out.shape[2] * out.shape[3]
+    src = res.reshape(res.size)
+    dst = out.reshape(out.size)
+    ncol = res.shape[1]
+    for t in range(gs):
+        for k in range(k_out):
+            s, d = k * ncol + t * hw, ((n0 + t) * k_out + k) * hw
+            for q in range(hw):
+                dst[uint64(d + q)] = src[uint64(s + q)]
+
+
+@numba.njit(nogil=True, cache=True)
+def _zero(flat, lo, hi):
+    """``flat[lo:hi] = 0`` for a 1-d array."""
+    for q in range(lo, hi):
+        flat[uint64(q)] = 0
 
 
 @numba.njit(nogil=True, cache=True)
@@ -134,8 +165,7 @@ def conv2d_forward_kernel(x, w2, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, 
             gemm(False, False, 1.0, w2, col[:, :hw], 0.0, out[n0].reshape(k_out, hw))
             continue
         gemm(False, False, 1.0, w2, col[:, :gs * hw], 0.0, res[:, :gs * hw])
-        for t in range(gs):
-            out[n0 + t].reshape(k_out, hw)[:] = res[:, t * hw:(t + 1) * hw]
+        _scatter(res, n0, gs, out)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -158,12 +188,11 @@ def conv2d_grad_input_kernel(w2, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, 
 
 @numba.njit(nogil=True, cache=True)
 def conv2d_grad_weights_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, gw2):
-    """``gw2 = sum over lo <= n < hi of gy[n] @ im2col(x[n]).T`` as ``(K, C*kh*kw)``."""
+    """``gw2 += sum over lo <= n < hi of gy[n] @ im2col(x[n]).T``, ``gw2 : (K, C*kh*kw)``."""
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
     hw = h_out * w_out
     col = np.empty((gw2.shape[1], group * hw), dtype=x.dtype)
     gyb = np.empty((k_out, group * hw), dtype=gy.dtype)
-    gw2[:] = 0
     for n0 in range(lo, hi, group):
         gs = min(group, hi - n0)
         im2col(x, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, col)
@@ -258,8 +287,7 @@ def conv2d_forward_rows_kernel(x, w2r, kh, kw, ph, pw, sh, sw, dh, dw, group, lo
             gemm(False, True, 1.0, w2r, colT[:hw], 0.0, out[n0].reshape(k_out, hw))
             continue
         gemm(False, True, 1.0, w2r, colT[:gs * hw], 0.0, res[:, :gs * hw])
-        for t in range(gs):
-            out[n0 + t].reshape(k_out, hw)[:] = res[:, t * hw:(t + 1) * hw]
+        _scatter(res, n0, gs, out)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -279,7 +307,7 @@ def conv2d_grad_input_rows_kernel(w2r, gy, kh, kw, ph, pw, sh, sw, dh, dw, group
             _gather(gy, n0, gs, gyb)
             gemm(True, False, 1.0, gyb[:, :gs * hw], w2r, 0.0, gcolT[:gs * hw])
         for t in range(gs):
-            gbuf[:] = 0
+            _zero(gbuf.reshape(gbuf.size), 0, gbuf.size)
             row2im(gcolT, t, kh, kw, sh, sw, dh, dw, h_out, w_out, gbuf)
             _from_hwc(gbuf, n0 + t, ph, pw, gx)
 
@@ -287,14 +315,14 @@ def conv2d_grad_input_rows_kernel(w2r, gy, kh, kw, ph, pw, sh, sw, dh, dw, group
 @numba.njit(nogil=True, cache=True)
 def conv2d_grad_weights_rows_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi,
                                     gw2r):
-    """``conv2d_grad_weights_kernel`` through channels-last rows: ``gw2r : (K, kh*kw*C)``."""
+    """``conv2d_grad_weights_kernel`` through channels-last rows: ``gw2r : (K, kh*kw*C)``
+    (accumulated into)."""
     n_img, chans, h, w = x.shape
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
     hw = h_out * w_out
     buf = np.zeros((h + 2 * ph, w + 2 * pw, chans), dtype=x.dtype)
     colT = np.empty((group * hw, gw2r.shape[1]), dtype=x.dtype)
     gyb = np.empty((k_out, group * hw), dtype=gy.dtype)
-    gw2r[:] = 0
     for n0 in range(lo, hi, group):
         gs = min(group, hi - n0)
         for t in range(gs):
@@ -340,12 +368,9 @@ def _group(h_out: int, w_out: int) -> int:
     return max(1, GEMM_COLUMNS // max(1, h_out * w_out))
 
 
-#: chunks of the batch per thread: a few, so a worker on a busy core holds up less
-CHUNKS_PER_THREAD = 4
-
-
-def _chunks(n_img: int, group: int) -> int:
-    return max(1, min(-(-n_img // group), CHUNKS_PER_THREAD * n_threads()))
+def _chunks(n_img: int, group: int, work: int) -> int:
+    """Chunks of whole groups for ``work`` multiply-adds."""
+    return chunk_count(-(-n_img // group), work)
 
 
 def _spread(n_img: int, group: int, n_chunks: int, call) -> None:
@@ -398,7 +423,8 @@ def conv2d_forward(
     w2 = _kernel_matrix(w, filter_flip, rows)
     kernel = conv2d_forward_rows_kernel if rows else conv2d_forward_kernel
     args, group = _params(pad, subsample, dilation), _group(*out_shape[2:])
-    _spread(x.shape[0], group, _chunks(x.shape[0], group), lambda lo, hi, _: (
+    chunks = _chunks(x.shape[0], group, out.size * w2.shape[1])
+    _spread(x.shape[0], group, chunks, lambda lo, hi, _: (
         kernel(x, w2, *w.shape[2:], *args, group, lo, hi, out)))
     return out
 
@@ -424,7 +450,8 @@ def conv2d_grad_input(
     w2 = _kernel_matrix(w, filter_flip, rows)
     kernel = conv2d_grad_input_rows_kernel if rows else conv2d_grad_input_kernel
     args, group = _params(pad, subsample, dilation), _group(*gy.shape[2:])
-    _spread(gx.shape[0], group, _chunks(gx.shape[0], group), lambda lo, hi, _: (
+    chunks = _chunks(gx.shape[0], group, gy.size * w2.shape[1])
+    _spread(gx.shape[0], group, chunks, lambda lo, hi, _: (
         kernel(w2, gy, *w.shape[2:], *args, group, lo, hi, gx)))
     return gx
 
@@ -448,7 +475,7 @@ def conv2d_grad_weights(
     rows = _use_rows(full[1], full[3], dilation)
     kernel = conv2d_grad_weights_rows_kernel if rows else conv2d_grad_weights_kernel
     args, group = _params(pad, subsample, dilation), _group(*gy.shape[2:])
-    n_chunks = _chunks(x.shape[0], group)
+    n_chunks = _chunks(x.shape[0], group, gy.size * full[1] * full[2] * full[3])
     partial = np.zeros((n_chunks, full[0], full[1] * full[2] * full[3]), dtype=dtype)
     _spread(x.shape[0], group, n_chunks, lambda lo, hi, i: (
         kernel(x, gy, *full[2:], *args, group, lo, hi, partial[i])))

@@ -31,6 +31,19 @@ def thread_pool(n: int) -> ThreadPoolExecutor:
     return pool
 
 
+#: below this many elements touched, a kernel runs on the calling thread
+PARALLEL_MIN_WORK = 1 << 15
+#: chunks per thread: a few, so that a worker on a busy core holds up less
+CHUNKS_PER_THREAD = 4
+
+
+def chunk_count(n_items: int, work: int) -> int:
+    """How many chunks ``run_chunks`` should cut ``n_items`` into for ``work`` elements."""
+    if work < PARALLEL_MIN_WORK:
+        return 1
+    return max(1, min(n_items, CHUNKS_PER_THREAD * n_threads()))
+
+
 def run_chunks(n_items: int, task, n_chunks: int) -> None:
     """Run ``task(lo, hi, i)`` over ``n_chunks`` contiguous chunks ``i`` of ``range(n_items)``.
 

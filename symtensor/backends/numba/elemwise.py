@@ -4,8 +4,9 @@ Two strategies, chosen per program because measurements disagree by op kind
 (benchmarks/elemwise_kernels.py):
 
 - programs of arithmetic, comparisons and selects become one Numba loop nest per
-  (program, dtypes, ndim), the outer loop split over the cores with ``prange``; inputs
-  are broadcast views, so broadcasting costs no copies; kernels are cached on disk;
+  (program, dtypes, ndim), a serial ``nogil`` kernel over a range of the outer axis that
+  ``dispatch.run_chunks`` spreads over threads; inputs are broadcast views, so
+  broadcasting costs no copies; kernels are cached on disk;
 - programs with transcendental functions (exp, tanh, log, ...) run blocked: the output
   is cut into cache-sized row blocks, each block runs the whole program with NumPy's
   SIMD ufuncs (Numba's llvmlite has no vector math library, so its scalar tanh is ~20x
@@ -14,31 +15,20 @@ Two strategies, chosen per program because measurements disagree by op kind
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 
-from symtensor.backends.numba.dispatch import numba_funcify
+from symtensor.backends.numba.dispatch import chunk_count, n_threads, numba_funcify, run_chunks
 from symtensor.backends.numba.kernel_cache import forget, load_source
 from symtensor.tensor.ops.elemwise import Elemwise
 from symtensor.tensor.ops.fusion import FusedElemwise, program_dtypes
 from symtensor.tensor.ops.scalar import get_scalar_op
 
-_PARALLEL_MIN = 1 << 15  # below this many elements a serial loop is faster than threads
 _BLOCK = 1 << 18  # elements per block of the blocked evaluator (measured: 1 << 14 was 3x slower)
 _THREADED_MIN = 1 << 17  # below this, the blocked evaluator runs on the calling thread
 #: rows LLVM vectorizes inside a Numba loop; the others run blocked through NumPy
 ARITHMETIC = {"add", "sub", "mul", "true_div", "int_div", "mod", "maximum", "minimum", "neg",
               "abs", "sqr", "eq", "neq", "lt", "gt", "le", "ge", "and_", "or_", "xor", "invert",
               "switch", "clip", "second", "identity", "sgn"}
-_POOL: list = []
-
-
-def _pool():
-    if not _POOL:
-        from symtensor.backends.numba.dispatch import n_threads
-        _POOL.append(ThreadPoolExecutor(max_workers=n_threads()))
-    return _POOL[0]
 
 
 def blocked_eval(program, dtypes, inputs, out):
@@ -61,16 +51,8 @@ def blocked_eval(program, dtypes, inputs, out):
         for r in range(lo, hi, step):
             run(r, min(r + step, hi))
 
-    pool = _pool()
-    workers = pool._max_workers
-    if out.size < _THREADED_MIN or workers == 1 or rows < 2:
-        run_range(0, rows)
-        return
-    bounds = np.linspace(0, rows, workers + 1).astype(int)
-    futures = [pool.submit(run_range, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])
-               if b > a]
-    for f in futures:
-        f.result()
+    chunks = 1 if out.size < _THREADED_MIN else n_threads()
+    run_chunks(rows, lambda lo, hi, _: run_range(lo, hi), chunks)
 
 
 def _cast(dtype, text):
@@ -78,7 +60,7 @@ def _cast(dtype, text):
 
 
 def kernel_source(program, in_dtypes, ndim):
-    """Python source of ``kernel(out, a0, a1, ...)`` and its serial twin."""
+    """Python source of ``kernel(lo, hi, out, a0, a1, ...)``: rows ``lo:hi`` of ``out``."""
     n = len(in_dtypes)
     dtypes = program_dtypes(program, in_dtypes)
     idx = ", ".join(f"i{d}" for d in range(ndim))
@@ -88,17 +70,16 @@ def kernel_source(program, in_dtypes, ndim):
         expr = get_scalar_op(name).expr.format(*[f"v{r}" for r in refs])
         body.append(f"v{n + j} = {_cast(dtypes[n + j], expr)}")
     body.append(f"out[{idx}] = v{n + len(program) - 1}")
-    lines = ["import math", "import numpy as np", "from numba import njit, prange", ""]
-    for fname, parallel in (("kernel_par", True), ("kernel_seq", False)):
-        lines.append(f"@njit(cache=True, parallel={parallel}, error_model='numpy', nogil=True)")
-        lines.append(f"def {fname}(out, {args}):")
-        indent = "    "
-        for d in range(ndim):
-            rng = "prange" if d == 0 and parallel else "range"
-            lines.append(f"{indent}for i{d} in {rng}(out.shape[{d}]):")
-            indent += "    "
-        lines.extend(indent + b for b in body)
-        lines.append("")
+    lines = ["import math", "import numpy as np", "from numba import njit", "",
+             "@njit(cache=True, error_model='numpy', nogil=True)",
+             f"def kernel(lo, hi, out, {args}):"]
+    indent = "    "
+    for d in range(ndim):
+        rng = "range(lo, hi)" if d == 0 else f"range(out.shape[{d}])"
+        lines.append(f"{indent}for i{d} in {rng}:")
+        indent += "    "
+    lines.extend(indent + b for b in body)
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -134,9 +115,16 @@ def make_kernel(op, node):
         check(op, node, inputs)
         out = _output(inputs)
         views = [np.broadcast_to(v, out.shape) for v in inputs]
-        fn = module.kernel_par if out.size >= _PARALLEL_MIN else module.kernel_seq
+        fn = module.kernel
+        rows = out.shape[0]
+
+        def run(lo, hi, _):
+            fn(lo, hi, out, *views)
         try:
-            fn(out, *views)
+            fn(0, min(rows, 1), out, *views)  # compiles (or loads) on the calling thread
+            if rows > 1:
+                run_chunks(rows - 1, lambda lo, hi, i: run(lo + 1, hi + 1, i),
+                           chunk_count(rows - 1, out.size))
         except (ValueError, TypeError, ZeroDivisionError):
             raise
         except Exception:
@@ -145,7 +133,7 @@ def make_kernel(op, node):
             state["retried"] = True  # a corrupt on-disk cache entry: drop it, compile anew
             forget(module)
             fn.recompile()
-            fn(out, *views)
+            fn(0, rows, out, *views)
         return (out,)
     return kernel
 

@@ -1,12 +1,13 @@
 """Numba kernels for pool_2d and its gradients (float32 / float64).
 
 The kernels see the input as ``(planes, H, W)``: every leading axis of the
-N-d input is one image plane, pooled independently, and planes are spread
-over threads with ``prange``.  Window bounds per output row / column are
-computed once (``pool_windows``) with the same rule as the NumPy references
-in ``symtensor.tensor.ops.pool``.  The common 2x2 / stride-2 / unpadded max pool
-has its own straight-line kernels (forward and gradient): the generic loops spend
-most of their time on the variable-length window loops (about 5x slower there,
+N-d input is one image plane, pooled independently, and chunks of planes are
+spread over threads (serial ``nogil`` kernels on ``dispatch.run_chunks``).
+Window bounds per output row / column are computed once (``pool_windows``) with
+the same rule as the NumPy references in ``symtensor.tensor.ops.pool``.  The
+common 2x2 / stride-2 / unpadded max pool has its own straight-line kernels
+(forward and gradient): the generic loops spend most of their time on the
+variable-length window loops (about 5x slower there,
 ``benchmarks/conv_pool_kernels.py``).
 """
 
@@ -16,8 +17,8 @@ from collections.abc import Sequence
 
 import numba
 import numpy as np
-from numba import prange
 
+from symtensor.backends.numba.dispatch import chunk_count, run_chunks
 from symtensor.tensor.ops.pool import check_pool_params, pool_output_shape
 
 MAX, SUM, AVERAGE_INC_PAD, AVERAGE_EXC_PAD = 0, 1, 2, 3
@@ -42,12 +43,12 @@ def pool_windows(size, n_out, ws, stride, pad):
     return start, end, extent
 
 
-@numba.njit(parallel=True, cache=True)
-def pool_forward_kernel(x, wh, ww, sh, sw, ph, pw, mode, out):
+@numba.njit(nogil=True, cache=True)
+def pool_forward_kernel(x, wh, ww, sh, sw, ph, pw, mode, lo, hi, out):
     """x : (P, H, W) -> out : (P, H_out, W_out); ``mode`` is a MODE_CODES value."""
     r0, r1, rext = pool_windows(x.shape[1], out.shape[1], wh, sh, ph)
     c0, c1, cext = pool_windows(x.shape[2], out.shape[2], ww, sw, pw)
-    for p in prange(x.shape[0]):
+    for p in range(lo, hi):
         plane = x[p]
         for i in range(out.shape[1]):
             for j in range(out.shape[2]):
@@ -69,12 +70,12 @@ def pool_forward_kernel(x, wh, ww, sh, sw, ph, pw, mode, out):
                 out[p, i, j] = acc
 
 
-@numba.njit(parallel=True, cache=True)
-def max_pool_grad_kernel(x, maxout, gz, wh, ww, sh, sw, ph, pw, gx):
+@numba.njit(nogil=True, cache=True)
+def max_pool_grad_kernel(x, maxout, gz, wh, ww, sh, sw, ph, pw, lo, hi, gx):
     """``gx[window] += gz`` wherever ``x == maxout`` of that window."""
     r0, r1, _ = pool_windows(x.shape[1], maxout.shape[1], wh, sh, ph)
     c0, c1, _ = pool_windows(x.shape[2], maxout.shape[2], ww, sw, pw)
-    for p in prange(x.shape[0]):
+    for p in range(lo, hi):
         gx[p] = 0
         for i in range(maxout.shape[1]):
             for j in range(maxout.shape[2]):
@@ -86,12 +87,12 @@ def max_pool_grad_kernel(x, maxout, gz, wh, ww, sh, sw, ph, pw, gx):
                             gx[p, r, c] += g
 
 
-@numba.njit(parallel=True, cache=True)
-def average_pool_grad_kernel(gz, wh, ww, sh, sw, ph, pw, mode, gx):
+@numba.njit(nogil=True, cache=True)
+def average_pool_grad_kernel(gz, wh, ww, sh, sw, ph, pw, mode, lo, hi, gx):
     """``gx[window] += gz / divisor`` (divisor 1 for SUM)."""
     r0, r1, rext = pool_windows(gx.shape[1], gz.shape[1], wh, sh, ph)
     c0, c1, cext = pool_windows(gx.shape[2], gz.shape[2], ww, sw, pw)
-    for p in prange(gx.shape[0]):
+    for p in range(lo, hi):
         gx[p] = 0
         for i in range(gz.shape[1]):
             for j in range(gz.shape[2]):
@@ -105,12 +106,12 @@ def average_pool_grad_kernel(gz, wh, ww, sh, sw, ph, pw, mode, gx):
                         gx[p, r, c] += g
 
 
-@numba.njit(parallel=True, cache=True)
-def max_pool_grad_grad_kernel(x, maxout, ggx, wh, ww, sh, sw, ph, pw, ggz):
+@numba.njit(nogil=True, cache=True)
+def max_pool_grad_grad_kernel(x, maxout, ggx, wh, ww, sh, sw, ph, pw, lo, hi, ggz):
     """``ggz[window] = sum of ggx`` where ``x == maxout`` of that window."""
     r0, r1, _ = pool_windows(x.shape[1], maxout.shape[1], wh, sh, ph)
     c0, c1, _ = pool_windows(x.shape[2], maxout.shape[2], ww, sw, pw)
-    for p in prange(x.shape[0]):
+    for p in range(lo, hi):
         for i in range(maxout.shape[1]):
             for j in range(maxout.shape[2]):
                 m = maxout[p, i, j]
@@ -122,10 +123,10 @@ def max_pool_grad_grad_kernel(x, maxout, ggx, wh, ww, sh, sw, ph, pw, ggz):
                 ggz[p, i, j] = acc
 
 
-@numba.njit(parallel=True, cache=True)
-def max_pool_2x2_kernel(x, out):
+@numba.njit(nogil=True, cache=True)
+def max_pool_2x2_kernel(x, lo, hi, out):
     """Fast path: 2x2 max pool, stride 2, no padding, only full windows."""
-    for p in prange(x.shape[0]):
+    for p in range(lo, hi):
         for i in range(out.shape[1]):
             top, bottom = x[p, 2 * i], x[p, 2 * i + 1]
             for j in range(out.shape[2]):
@@ -133,10 +134,10 @@ def max_pool_2x2_kernel(x, out):
                 out[p, i, j] = max(max(top[c], top[c + 1]), max(bottom[c], bottom[c + 1]))
 
 
-@numba.njit(parallel=True, cache=True)
-def max_pool_2x2_grad_kernel(x, maxout, gz, gx):
+@numba.njit(nogil=True, cache=True)
+def max_pool_2x2_grad_kernel(x, maxout, gz, lo, hi, gx):
     """Fast path of ``max_pool_grad_kernel`` for ``max_pool_2x2_kernel``."""
-    for p in prange(x.shape[0]):
+    for p in range(lo, hi):
         gx[p] = 0  # rows / columns past the last full window
         for i in range(maxout.shape[1]):
             for r in range(2 * i, 2 * i + 2):
@@ -158,6 +159,11 @@ def _planes(name: str, arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
     if arr.ndim < 2:
         raise ValueError(f"pool_2d kernel: {name} needs >= 2 dimensions, got {arr.shape}")
     return _as_planes(np.ascontiguousarray(arr, dtype=dtype))
+
+
+def _spread(planes: int, work: int, call) -> None:
+    """``call(lo, hi)`` over chunks of the image planes, on threads when it pays."""
+    run_chunks(planes, lambda lo, hi, _: call(lo, hi), chunk_count(planes, work))
 
 
 def _as_planes(arr: np.ndarray) -> np.ndarray:
@@ -203,10 +209,13 @@ def pool_forward(
     dtype = _dtype(x)
     out_shape, params = _setup(x, ws, ignore_border, stride, pad, mode)
     out = np.empty(out_shape, dtype=dtype)
+    xp, outp = _planes("x", x, dtype), _as_planes(out)
     if _is_2x2(params, np.shape(x), out_shape, mode):
-        max_pool_2x2_kernel(_planes("x", x, dtype), _as_planes(out))
+        _spread(len(xp), xp.size, lambda lo, hi: max_pool_2x2_kernel(xp, lo, hi, outp))
     else:
-        pool_forward_kernel(_planes("x", x, dtype), *params, MODE_CODES[mode], _as_planes(out))
+        code = MODE_CODES[mode]
+        _spread(len(xp), xp.size,
+                lambda lo, hi: pool_forward_kernel(xp, *params, code, lo, hi, outp))
     return out
 
 
@@ -218,10 +227,13 @@ def max_pool_grad(x, maxout, gz, ws, ignore_border, stride=None, pad=(0, 0)) -> 
     _check_shape("gz", gz, out_shape)
     gx = np.empty(np.shape(x), dtype=dtype)
     planes = [_planes(name, a, dtype) for name, a in (("x", x), ("maxout", maxout), ("gz", gz))]
+    gxp = _as_planes(gx)
     if _is_2x2(params, np.shape(x), out_shape):
-        max_pool_2x2_grad_kernel(*planes, _as_planes(gx))
+        _spread(len(gxp), gxp.size,
+                lambda lo, hi: max_pool_2x2_grad_kernel(*planes, lo, hi, gxp))
     else:
-        max_pool_grad_kernel(*planes, *params, _as_planes(gx))
+        _spread(len(gxp), gxp.size,
+                lambda lo, hi: max_pool_grad_kernel(*planes, *params, lo, hi, gxp))
     return gx
 
 
@@ -235,9 +247,9 @@ def average_pool_grad(
     out_shape, params = _setup(x, ws, ignore_border, stride, pad, mode)
     _check_shape("gz", gz, out_shape)
     gx = np.empty(np.shape(x), dtype=dtype)
-    average_pool_grad_kernel(
-        _planes("gz", gz, dtype), *params, MODE_CODES[mode], _as_planes(gx)
-    )
+    gzp, gxp, code = _planes("gz", gz, dtype), _as_planes(gx), MODE_CODES[mode]
+    _spread(len(gxp), gxp.size,
+            lambda lo, hi: average_pool_grad_kernel(gzp, *params, code, lo, hi, gxp))
     return gx
 
 
@@ -248,10 +260,10 @@ def max_pool_grad_grad(x, maxout, ggx, ws, ignore_border, stride=None, pad=(0, 0
     _check_shape("maxout", maxout, out_shape)
     _check_shape("ggx", ggx, np.shape(x))
     ggz = np.empty(out_shape, dtype=dtype)
-    max_pool_grad_grad_kernel(
-        _planes("x", x, dtype), _planes("maxout", maxout, dtype), _planes("ggx", ggx, dtype),
-        *params, _as_planes(ggz),
-    )
+    planes = [_planes(name, a, dtype) for name, a in (("x", x), ("maxout", maxout), ("ggx", ggx))]
+    ggzp = _as_planes(ggz)
+    _spread(len(ggzp), planes[0].size,
+            lambda lo, hi: max_pool_grad_grad_kernel(*planes, *params, lo, hi, ggzp))
     return ggz
 
 

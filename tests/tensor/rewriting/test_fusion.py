@@ -87,7 +87,7 @@ def test_kernel_source_is_cached_on_disk(tmp_path, monkeypatch):
     files = list((tmp_path / "numba_kernels").glob("elemwise_*.py"))
     assert len(files) == 1 and files[0].read_text() == src
     out = np.empty(3)
-    mod.kernel_seq(out, np.ones(3), np.arange(3.0))
+    mod.kernel(0, 3, out, np.ones(3), np.arange(3.0))
     np.testing.assert_array_equal(out, [1.0, 2.0, 3.0])
     import os
     from pathlib import Path
