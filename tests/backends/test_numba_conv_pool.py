@@ -170,3 +170,16 @@ def test_max_pool_2x2_fast_path(dtype, shape, ignore_border):
     gz = rng.standard_normal(out.shape).astype(dtype)
     _close(npool.max_pool_grad(x, out, gz, *args),
            rpool.max_pool_grad_reference(x, out, gz, *args), dtype)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 5, 7), (1, 1, 4, 4), (3, 6, 9), (1, 2, 1, 3)])
+def test_max_pool_2x2_fast_path_with_odd_sizes(shape):
+    rng = np.random.default_rng(5)
+    x = np.round(rng.standard_normal(shape), 1).astype(np.float32)  # ties happen
+    args = ((2, 2), True, None, (0, 0))
+    want = rpool.pool_2d_reference(x, *args, "max")
+    out = npool.pool_forward(x, *args, "max")
+    _close(out, want, np.float32)
+    gz = rng.standard_normal(want.shape).astype(np.float32)
+    gx = npool.max_pool_grad(x, out, gz, *args)  # uncovered rows / columns must be zero
+    _close(gx, rpool.max_pool_grad_reference(x, want, gz, *args), np.float32)

@@ -137,8 +137,11 @@ def max_pool_2x2_kernel(x, lo, hi, out):
 @numba.njit(nogil=True, cache=True)
 def max_pool_2x2_grad_kernel(x, maxout, gz, lo, hi, gx):
     """Fast path of ``max_pool_grad_kernel`` for ``max_pool_2x2_kernel``."""
+    h_cov, w_cov = 2 * maxout.shape[1], 2 * maxout.shape[2]
     for p in range(lo, hi):
-        gx[p] = 0  # rows / columns past the last full window
+        for r in range(gx.shape[1]):  # the row / column past the last full window
+            for c in range(w_cov if r < h_cov else 0, gx.shape[2]):
+                gx[p, r, c] = 0
         for i in range(maxout.shape[1]):
             for r in range(2 * i, 2 * i + 2):
                 xr, gr = x[p, r], gx[p, r]
