@@ -3,17 +3,16 @@
     python benchmarks/conv_pool_kernels.py [--batch 500] [--rounds 5] [--dtype float32]
 
 Candidates run interleaved, round after round; the table gives the median
-milliseconds and the speed-up over the NumPy reference (``perform``).
-Conv candidates for the forward pass:
+milliseconds and the speed-up over the NumPy reference (``perform``).  Conv
+candidates, forward and both gradients (``symtensor.backends.numba.conv``):
 
-* ``blas1``: im2col per image + BLAS GEMM, ``prange`` over images, SciPy's
-  OpenBLAS held to one thread (what ``symtensor.backends.numba.conv`` does);
-* ``blasN``: the same kernel with OpenBLAS' own threads left on;
-* ``own_gemm``: the same im2col with a register-blocked Numba GEMM;
-* ``direct``: six nested loops, ``prange`` over images;
-* ``chunk16``: im2col of 16 images at once and one larger GEMM per chunk.
-
-Gradients and pooling compare the shipped kernel with the reference only.
+* ``im2col``: per group of images, an im2col matrix ``(C*kh*kw, G*HW)`` and one
+  BLAS GEMM (forced with ``ROWS_MIN_RUN`` set out of reach);
+* ``rows``: the image copied channels-last first, so that each patch row is a few
+  long runs, and the transposed column matrix (forced with ``ROWS_MIN_RUN = 0``);
+* ``shipped``: whichever of the two the kernel picks by shape;
+* ``direct`` (forward only): six nested loops, no GEMM, chunks of the batch on
+  the same threads as the others.
 """
 
 from __future__ import annotations
@@ -23,52 +22,20 @@ import time
 
 import numba
 import numpy as np
-from numba import prange
 
 from symtensor.backends.numba import conv as nconv
 from symtensor.backends.numba import pool as npool
+from symtensor.backends.numba.dispatch import n_threads, run_chunks
 from symtensor.tensor.ops import conv as rconv
 from symtensor.tensor.ops import pool as rpool
 
 
-@numba.njit(cache=True, fastmath=True)
-def _gemm_acc(a, b, c):
-    """c += a @ b, four rows of ``a`` at a time."""
-    rows, inner = a.shape
-    k0 = 0
-    while k0 + 4 <= rows:
-        for r in range(inner):
-            a0, a1, a2, a3 = a[k0, r], a[k0 + 1, r], a[k0 + 2, r], a[k0 + 3, r]
-            for j in range(b.shape[1]):
-                v = b[r, j]
-                c[k0, j] += a0 * v
-                c[k0 + 1, j] += a1 * v
-                c[k0 + 2, j] += a2 * v
-                c[k0 + 3, j] += a3 * v
-        k0 += 4
-    for k in range(k0, rows):
-        for r in range(inner):
-            for j in range(b.shape[1]):
-                c[k, j] += a[k, r] * b[r, j]
-
-
-@numba.njit(parallel=True, cache=True)
-def own_gemm_forward(x, w2, kh, kw, out):
-    n_img, chans = x.shape[0], x.shape[1]
-    k_out, h_out, w_out = out.shape[1], out.shape[2], out.shape[3]
-    for n in prange(n_img):
-        col = np.empty((chans * kh * kw, h_out * w_out), dtype=x.dtype)
-        nconv.im2col(x[n], kh, kw, h_out, w_out, 1, 1, 1, 1, col)
-        acc = np.zeros((k_out, h_out * w_out), dtype=x.dtype)
-        _gemm_acc(w2, col, acc)
-        out[n] = acc.reshape(k_out, h_out, w_out)
-
-
-@numba.njit(parallel=True, cache=True)
-def direct_forward(x, wf, out):
-    n_img, chans = x.shape[0], x.shape[1]
+@numba.njit(nogil=True, cache=True)
+def direct_forward(x, wf, lo, hi, out):
+    """out[n] for lo <= n < hi: valid cross-correlation with the flipped kernel ``wf``."""
+    chans = x.shape[1]
     k_out, _, kh, kw = wf.shape
-    for n in prange(n_img):
+    for n in range(lo, hi):
         for k in range(k_out):
             acc = np.zeros((out.shape[2], out.shape[3]), dtype=out.dtype)
             for c in range(chans):
@@ -81,53 +48,48 @@ def direct_forward(x, wf, out):
             out[n, k] = acc
 
 
-@numba.njit(parallel=True, cache=True)
-def chunk_forward(x, w2, kh, kw, chunk, out):
-    n_img, chans = x.shape[0], x.shape[1]
-    k_out, h_out, w_out = out.shape[1], out.shape[2], out.shape[3]
-    pix = h_out * w_out
-    for t in prange((n_img + chunk - 1) // chunk):
-        n0 = t * chunk
-        nb = min(n_img, n0 + chunk) - n0
-        col = np.empty((chans * kh * kw, nb * pix), dtype=x.dtype)
-        one = np.empty((chans * kh * kw, pix), dtype=x.dtype)
-        for q in range(nb):
-            nconv.im2col(x[n0 + q], kh, kw, h_out, w_out, 1, 1, 1, 1, one)
-            col[:, q * pix : (q + 1) * pix] = one
-        res = np.dot(w2, col)
-        for q in range(nb):
-            out[n0 + q] = np.ascontiguousarray(res[:, q * pix : (q + 1) * pix]).reshape(
-                k_out, h_out, w_out
-            )
+def _forced(rows_min_run, fn):
+    """``fn`` run with the kernel family forced through ``ROWS_MIN_RUN``."""
+    def run():
+        saved = nconv.ROWS_MIN_RUN
+        nconv.ROWS_MIN_RUN = rows_min_run
+        try:
+            return fn()
+        finally:
+            nconv.ROWS_MIN_RUN = saved
+    return run
+
+
+FAMILIES = {"im2col": 10**9, "rows": 0}
 
 
 def conv_candidates(x, w):
     flipped = np.ascontiguousarray(w[:, :, ::-1, ::-1])
-    w2 = flipped.reshape(w.shape[0], -1)
-    kh, kw = w.shape[2:]
     out = np.empty(rconv.conv2d_output_shape(x.shape, w.shape), dtype=x.dtype)
 
-    def blas_n():
-        nconv.conv2d_forward_kernel(x, w2, kh, kw, 0, 0, 1, 1, 1, 1, out)
-
-    return {
-        "reference": lambda: rconv.conv2d_reference(x, w),
-        "blas1": lambda: nconv.conv2d_forward(x, w),
-        "blasN": blas_n,
-        "own_gemm": lambda: own_gemm_forward(x, w2, kh, kw, out),
-        "direct": lambda: direct_forward(x, flipped, out),
-        "chunk16": lambda: chunk_forward(x, w2, kh, kw, 16, out),
-    }
+    def direct():
+        run_chunks(len(x), lambda lo, hi, _: direct_forward(x, flipped, lo, hi, out),
+                   4 * n_threads())
+    cands = {"reference": lambda: rconv.conv2d_reference(x, w)}
+    for name, limit in FAMILIES.items():
+        cands[name] = _forced(limit, lambda: nconv.conv2d_forward(x, w))
+    cands["shipped"] = lambda: nconv.conv2d_forward(x, w)
+    cands["direct"] = direct
+    return cands
 
 
 def conv_grad_candidates(x, w):
     gy = np.ones(rconv.conv2d_output_shape(x.shape, w.shape), dtype=x.dtype)
-    return {
+    cands = {
         "grad_input reference": lambda: rconv.conv2d_grad_input_reference(w, gy, x.shape),
-        "grad_input blas1": lambda: nconv.conv2d_grad_input(w, gy, x.shape),
         "grad_weights reference": lambda: rconv.conv2d_grad_weights_reference(x, gy, w.shape),
-        "grad_weights blas1": lambda: nconv.conv2d_grad_weights(x, gy, w.shape),
     }
+    for name, limit in FAMILIES.items():
+        cands[f"grad_input {name}"] = _forced(
+            limit, lambda: nconv.conv2d_grad_input(w, gy, x.shape))
+        cands[f"grad_weights {name}"] = _forced(
+            limit, lambda: nconv.conv2d_grad_weights(x, gy, w.shape))
+    return cands
 
 
 def pool_candidates(x):
@@ -164,16 +126,15 @@ def run(title, candidates, rounds):
         print(f"  {name:24s} {1e3 * med:9.1f} ms   x{ref / med:6.1f} vs reference")
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    opts = parser.parse_args()
+    opts = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     dtype = np.dtype(opts.dtype)
-    print(f"batch {opts.batch}, {opts.dtype}, {opts.rounds} rounds, "
-          f"{numba.get_num_threads()} numba threads")
+    print(f"batch {opts.batch}, {opts.dtype}, {opts.rounds} rounds, {n_threads()} threads")
     layers = {"conv1": ((opts.batch, 1, 28, 28), (20, 1, 5, 5)),
               "conv2": ((opts.batch, 20, 12, 12), (50, 20, 5, 5))}
     for name, (xs, ws) in layers.items():

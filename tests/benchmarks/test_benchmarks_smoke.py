@@ -90,6 +90,15 @@ def test_ops_script_tiny(tmp_path, capsys):
         assert r["max_rel_err_vs_numpy"] < 1e-3, r
 
 
+def test_conv_pool_kernels_script_tiny(capsys):
+    from benchmarks import conv_pool_kernels
+
+    conv_pool_kernels.main(["--batch", "2", "--rounds", "1"])
+    out = capsys.readouterr().out
+    for name in ("im2col", "rows", "shipped", "direct", "grad_weights rows", "max_grad numba"):
+        assert f"  {name} " in out, name
+
+
 def test_run_entry_point_tiny(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("matplotlib")

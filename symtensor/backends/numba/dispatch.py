@@ -6,6 +6,7 @@ returns a tuple of output arrays (static op parameters are bound in the closure)
 
 from __future__ import annotations
 
+import itertools
 from concurrent.futures import ThreadPoolExecutor
 from functools import singledispatch
 
@@ -47,10 +48,11 @@ def chunk_count(n_items: int, work: int) -> int:
 def run_chunks(n_items: int, task, n_chunks: int) -> None:
     """Run ``task(lo, hi, i)`` over ``n_chunks`` contiguous chunks ``i`` of ``range(n_items)``.
 
-    Kernels are serial ``nogil`` Numba functions, so threads run them in parallel;
-    chunks go to ``n_threads()`` workers as they come free (a busy core slows one
-    worker, not the whole call).  Exceptions propagate; ``i`` lets a task write to
-    its own slot, so results combined in chunk order do not depend on timing.
+    Kernels are serial ``nogil`` Numba functions, so threads run them in parallel:
+    the calling thread and ``n_threads() - 1`` pool workers take chunks in turn until
+    none are left (a thread on a busy core takes fewer).  Exceptions propagate once
+    every thread has stopped; ``i`` lets a task write to its own slot, so results
+    combined in chunk order do not depend on timing.
     """
     n_chunks = max(1, min(n_chunks, n_items))
     bounds = [i * n_items // n_chunks for i in range(n_chunks + 1)]
@@ -59,8 +61,21 @@ def run_chunks(n_items: int, task, n_chunks: int) -> None:
         for i in range(n_chunks):
             task(bounds[i], bounds[i + 1], i)
         return
-    futures = [thread_pool(threads).submit(task, bounds[i], bounds[i + 1], i)
-               for i in range(n_chunks)]
+    next_chunk = itertools.count().__next__  # atomic under the GIL
+
+    def drain():
+        i = next_chunk()
+        while i < n_chunks:
+            task(bounds[i], bounds[i + 1], i)
+            i = next_chunk()
+
+    pool = thread_pool(threads - 1)
+    futures = [pool.submit(drain) for _ in range(threads - 1)]
+    try:
+        drain()
+    finally:
+        for f in futures:
+            f.exception()  # wait: the workers may still be writing
     for f in futures:
         f.result()
 
