@@ -38,7 +38,10 @@ HOST_OPS = {"MakeVector": "stacks host scalars into a shape vector"}
 NOT_ON_GPU = {
     "RandomFunction": "random streams draw on the host (NumPy RandomState)",
     "Scan": "scan's inner graph is compiled by the CPU backends",
+    "Gemm": "made by the CPU-only rewrite local_dot_to_gemm, which device=cuda skips",
 }
+#: rewrites whose ops the GPU backend does not run; cuda modes leave them out
+CPU_ONLY_REWRITES = ("local_dot_to_gemm",)
 
 IMPLS: dict[str, Callable] = {}
 

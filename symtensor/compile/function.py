@@ -90,7 +90,11 @@ class Function:
         self.shared = shared
         self.fgraph = FunctionGraph(variables + shared, new_outs + new_upd)
         self.fgraph.update_targets = {len(new_outs) + j: v for j, (v, _) in enumerate(upd)}
-        rewrite_graph(self.fgraph, self.mode.phases, self.mode.exclude)
+        exclude = self.mode.exclude
+        if self.mode.linker == "cuda":
+            from symtensor_cuda.linker import CPU_ONLY_REWRITES
+            exclude = exclude + CPU_ONLY_REWRITES
+        rewrite_graph(self.fgraph, self.mode.phases, exclude)
         self.n_out = len(new_outs)
         self.update_vars = [v for v, _ in upd]
         cells = {v: [None] for v in variables}

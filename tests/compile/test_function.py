@@ -270,12 +270,13 @@ def test_inplace_update_runs_after_every_reader():
     assert c == pytest.approx(((xv @ w0) ** 2).sum() + (w0.T * w0).sum())
     np.testing.assert_allclose(wt, w0.T)  # the output holds the old value, not the update
     np.testing.assert_allclose(w.get_value(), w0 - 0.1 * expected_g)
-    # W.T is read by the update itself, so W's buffer must not take it ...
-    h = theano.function([x], cost, updates=[(w, w - 0.1 * g)])
+    # W.T is read by the update node itself, so W's buffer must not take it ...
+    h = theano.function([x], cost, updates=[(w, w - 0.1 * w.T * T.dot(x, w))])
     buffer, w1 = w.get_value(borrow=True), w.get_value()
     h(xv)
     assert w.get_value(borrow=True) is not buffer
     np.testing.assert_allclose(buffer, w1)
+    np.testing.assert_allclose(w.get_value(), w1 - 0.1 * w1.T * (xv @ w1))
     # ... but without it (and no view of W among the outputs) W is updated in place
     cost2 = (T.dot(x, w) ** 2).sum() + (w * w).sum()
     k = theano.function([x], cost2, updates=[(w, w - 0.1 * T.grad(cost2, w))])

@@ -20,7 +20,7 @@ from numba.core import types
 from numba.np.linalg import ensure_blas
 
 from symtensor.backends.numba.dispatch import n_threads, numba_funcify, run_chunks
-from symtensor.tensor.ops.blas import Dot
+from symtensor.tensor.ops.blas import Dot, Gemm, check_gemm_shapes
 
 #: multiply-adds below which a product runs on one BLAS thread
 SMALL_PRODUCT = 1 << 28
@@ -138,12 +138,12 @@ SPLIT_PRODUCT = 1 << 22
 
 
 @numba.njit(nogil=True, cache=True)
-def _gemm_rows(trans_a, trans_b, a, b, c, lo, hi):
-    """Rows ``lo:hi`` of ``c = op(a) @ op(b)``."""
+def _gemm_rows(trans_a, trans_b, alpha, a, b, beta, c, lo, hi):
+    """Rows ``lo:hi`` of ``c = alpha * op(a) @ op(b) + beta * c``."""
     if trans_a:
-        gemm(True, trans_b, 1.0, a[:, lo:hi], b, 0.0, c[lo:hi])
+        gemm(True, trans_b, alpha, a[:, lo:hi], b, beta, c[lo:hi])
     else:
-        gemm(False, trans_b, 1.0, a[lo:hi], b, 0.0, c[lo:hi])
+        gemm(False, trans_b, alpha, a[lo:hi], b, beta, c[lo:hi])
 
 
 def _blas_operand(m: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -156,16 +156,26 @@ def _blas_operand(m: np.ndarray) -> tuple[np.ndarray, bool]:
     return np.ascontiguousarray(m), False
 
 
-def matmul_split(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``x @ y`` for 2-d float arrays of one dtype, its rows spread over ``n_threads()``
-    threads each running single-threaded BLAS: unlike OpenBLAS' own threads, ours
-    sleep when idle, so a busy machine costs a share of the time, not 5x."""
+def matmul_split(x: np.ndarray, y: np.ndarray, out: np.ndarray | None = None,
+                 alpha: float = 1.0, beta: float = 0.0) -> np.ndarray:
+    """``alpha * x @ y + beta * out`` (into ``out``; a new array when it is None) for 2-d
+    float arrays of one dtype, rows spread over ``n_threads()`` threads each running
+    single-threaded BLAS: unlike OpenBLAS' own threads, ours sleep when idle, so a busy
+    machine costs a share of the time, not 5x.  ``beta == 0`` ignores ``out``'s values."""
     m, n = x.shape[0], y.shape[1]
-    out = np.empty((m, n), dtype=x.dtype)
+    if out is None:
+        out, beta = np.empty((m, n), dtype=x.dtype), 0.0
+    target = out
+    stored, transposed = _blas_operand(out)
+    if transposed or stored is not out:  # BLAS cannot write there: go through a copy
+        target = np.ascontiguousarray(out) if beta != 0 else np.empty((m, n), out.dtype)
     (a, ta), (b, tb) = _blas_operand(x), _blas_operand(y)
-    chunks = min(n_threads(), max(1, m // 64))
+    chunks = min(n_threads(), max(1, m // 64)) if m * x.shape[1] * n >= SPLIT_PRODUCT else 1
     with blas_threads(1):
-        run_chunks(m, lambda lo, hi, _: _gemm_rows(ta, tb, a, b, out, lo, hi), chunks)
+        run_chunks(m, lambda lo, hi, _: _gemm_rows(ta, tb, alpha, a, b, beta, target, lo, hi),
+                   chunks)
+    if target is not out:
+        out[...] = target
     return out
 
 
@@ -185,4 +195,17 @@ def _funcify_dot(op, node):
         with blas_threads(dot_threads(m, x.shape[-1], n)):
             out = np.dot(x, y)
         return (np.asarray(out, dtype=dtype),)
+    return kernel
+
+
+@numba_funcify.register(Gemm)
+def _funcify_gemm(op, node):
+    def kernel(z, alpha, x, y, beta):
+        check_gemm_shapes(z, x, y)
+        alpha, beta = float(alpha), float(beta)
+        if op.inplace:
+            out = z
+        else:
+            out = z.copy() if beta != 0 else np.empty(z.shape, z.dtype)
+        return (matmul_split(x, y, out, alpha, beta),)
     return kernel

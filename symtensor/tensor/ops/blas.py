@@ -1,4 +1,4 @@
-"""Matrix products: Dot for vectors and matrices."""
+"""Matrix products: Dot for vectors and matrices, and Gemm (scaled, accumulated, in place)."""
 
 from __future__ import annotations
 
@@ -58,3 +58,61 @@ def dot(x, y):
     if x.ndim == 0 or y.ndim == 0:
         return x * y
     return _dot(x, y)
+
+
+class Gemm(Op):
+    """``beta * z + alpha * dot(x, y)``: BLAS' xGEMM on matrices of one float dtype,
+    ``alpha`` and ``beta`` scalars.  With ``inplace`` the result overwrites ``z``.
+
+    Not built by hand: the ``specialize`` rewrite ``local_dot_to_gemm`` makes it from
+    ``z +- a * dot(x, y)`` (the SGD step of a weight matrix), and the ``inplace``
+    phase lets it write into ``z`` when ``z`` is dead.  ``beta == 0`` ignores ``z``'s
+    values (NaN included), as BLAS does.
+    """
+
+    __props__ = ("inplace",)
+
+    def __init__(self, inplace=False):
+        self.inplace = bool(inplace)
+        self.destroy_map = {0: [0]} if self.inplace else {}
+
+    def make_node(self, z, alpha, x, y, beta):
+        from symtensor.tensor.basic import as_tensor_variable
+        z, alpha, x, y, beta = (as_tensor_variable(v) for v in (z, alpha, x, y, beta))
+        for name, var, ndim in (("z", z, 2), ("x", x, 2), ("y", y, 2), ("alpha", alpha, 0),
+                                ("beta", beta, 0)):
+            if var.ndim != ndim:
+                raise TypeError(f"Gemm: {name} must have {ndim} dimensions, got {var.type}")
+        dtypes = {v.dtype for v in (z, alpha, x, y, beta)}
+        if len(dtypes) != 1 or z.dtype not in ("float32", "float64"):
+            raise TypeError(f"Gemm: z, alpha, x, y, beta must share one float dtype, got "
+                            f"{[v.dtype for v in (z, alpha, x, y, beta)]}")
+        return Apply(self, [z, alpha, x, y, beta], [z.type()])
+
+    def perform(self, node, inputs, output_storage):
+        z, alpha, x, y, beta = inputs
+        check_gemm_shapes(z, x, y)
+        res = alpha * np.dot(x, y)
+        if beta != 0:
+            res = res + beta * z
+        if self.inplace:
+            z[...] = res
+            output_storage[0][0] = z
+        else:
+            output_storage[0][0] = np.asarray(res, dtype=node.outputs[0].dtype)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+    def grad(self, inputs, outputs, output_grads):
+        z, alpha, x, y, beta = inputs
+        gz = output_grads[0]
+        return [beta * gz, (gz * dot(x, y)).sum(), alpha * dot(gz, y.T),
+                alpha * dot(x.T, gz), (gz * z).sum()]
+
+
+def check_gemm_shapes(z, x, y) -> None:
+    """The error a Gemm kernel raises for operands whose shapes do not fit."""
+    if x.shape[1] != y.shape[0] or z.shape != (x.shape[0], y.shape[1]):
+        raise ValueError(f"Gemm: z {z.shape} += dot(x {x.shape}, y {y.shape}): shapes do "
+                         f"not match")

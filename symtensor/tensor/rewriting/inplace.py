@@ -1,4 +1,4 @@
-"""The ``inplace`` phase: elementwise results written over a dead input's buffer.
+"""The ``inplace`` phase: elementwise and Gemm results written over a dead input's buffer.
 
 Two kinds of buffer are dead at a node: an intermediate whose only reader is that
 node, and a shared variable whose update the node computes (the SGD step
@@ -12,6 +12,7 @@ from symtensor.compile.sharedvalue import SharedVariable
 from symtensor.graph.basic import Constant
 from symtensor.graph.rewriting import node_rewriter, register
 from symtensor.graph.traversal import buffer_root
+from symtensor.tensor.ops.blas import Gemm
 from symtensor.tensor.ops.elemwise import Elemwise
 from symtensor.tensor.ops.fusion import FusedElemwise
 from symtensor.tensor.rewriting.elemwise import as_program
@@ -49,3 +50,16 @@ def local_elemwise_inplace(fgraph, node):
             continue  # another input reads the same memory: it must not change under it
         return [FusedElemwise(tuple(program), inplace=k)(*inputs)]
     return None
+
+
+@register("inplace")
+@node_rewriter([Gemm])
+def local_gemm_inplace(fgraph, node):
+    """Gemm(z, a, x, y, b) => Gemm{inplace}(...)  when z's buffer is dead after this node
+    and neither x nor y reads it"""
+    if node.op.inplace:
+        return None
+    z, _, x, y, _ = node.inputs
+    if buffer_root(z) in (buffer_root(x), buffer_root(y)) or not _dead(fgraph, node, z):
+        return None
+    return [Gemm(inplace=True)(*node.inputs)]
