@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numba
 import numpy as np
+from numba import uint64
 
 from symtensor.backends.numba.dispatch import chunk_count, run_chunks
 from symtensor.tensor.ops.pool import check_pool_params, pool_output_shape
@@ -125,13 +126,20 @@ def max_pool_grad_grad_kernel(x, maxout, ggx, wh, ww, sh, sw, ph, pw, lo, hi, gg
 
 @numba.njit(nogil=True, cache=True)
 def max_pool_2x2_kernel(x, lo, hi, out):
-    """Fast path: 2x2 max pool, stride 2, no padding, only full windows."""
+    """Fast path: 2x2 max pool, stride 2, no padding, only full windows (C-contiguous
+    planes, indexed flat with unsigned offsets so that LLVM vectorizes the loop)."""
+    h, w = x.shape[1], x.shape[2]
+    ho, wo = out.shape[1], out.shape[2]
+    xf, of = x.reshape(x.size), out.reshape(out.size)
     for p in range(lo, hi):
-        for i in range(out.shape[1]):
-            top, bottom = x[p, 2 * i], x[p, 2 * i + 1]
-            for j in range(out.shape[2]):
+        for i in range(ho):
+            top = (p * h + 2 * i) * w
+            bottom = top + w
+            o = (p * ho + i) * wo
+            for j in range(wo):
                 c = 2 * j
-                out[p, i, j] = max(max(top[c], top[c + 1]), max(bottom[c], bottom[c + 1]))
+                of[uint64(o + j)] = max(max(xf[uint64(top + c)], xf[uint64(top + c + 1)]),
+                                        max(xf[uint64(bottom + c)], xf[uint64(bottom + c + 1)]))
 
 
 @numba.njit(nogil=True, cache=True)
