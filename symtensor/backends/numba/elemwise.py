@@ -59,24 +59,35 @@ def _cast(dtype, text):
     return f"np.{'bool_' if dtype == 'bool' else dtype}({text})"
 
 
-def kernel_source(program, in_dtypes, ndim):
-    """Python source of ``kernel(lo, hi, out, a0, a1, ...)``: rows ``lo:hi`` of ``out``."""
+def kernel_source(program, in_dtypes, ndim, hoist=None):
+    """Python source of ``kernel(lo, hi, out, a0, a1, ...)``: rows ``lo:hi`` of ``out``.
+
+    Inputs flagged in ``hoist`` are broadcast along the last axis: they are read once
+    before the innermost loop, which then holds only unit-stride arrays that LLVM
+    vectorizes (a stride-0 load inside it keeps the whole loop scalar, ~10x slower).
+    """
     n = len(in_dtypes)
+    hoist = tuple(hoist) if hoist is not None else (False,) * n
     dtypes = program_dtypes(program, in_dtypes)
     idx = ", ".join(f"i{d}" for d in range(ndim))
+    outer = ", ".join([f"i{d}" for d in range(ndim - 1)] + ["uint64(0)"])
     args = ", ".join(f"a{k}" for k in range(n))
-    body = [f"v{k} = a{k}[{idx}]" for k in range(n)]
+    before = [f"v{k} = a{k}[{outer}]" for k in range(n) if hoist[k]]
+    body = [f"v{k} = a{k}[{idx}]" for k in range(n) if not hoist[k]]
     for j, (name, refs) in enumerate(program):
         expr = get_scalar_op(name).expr.format(*[f"v{r}" for r in refs])
         body.append(f"v{n + j} = {_cast(dtypes[n + j], expr)}")
     body.append(f"out[{idx}] = v{n + len(program) - 1}")
-    lines = ["import math", "import numpy as np", "from numba import njit", "",
+    lines = ["import math", "import numpy as np", "from numba import njit, uint64", "",
              "@njit(cache=True, error_model='numpy', nogil=True)",
              f"def kernel(lo, hi, out, {args}):"]
     indent = "    "
-    for d in range(ndim):
+    for d in range(ndim):  # unsigned indices: no negative-index wraparound to test
+        if d == ndim - 1:
+            lines.extend(indent + b for b in before)
         rng = "range(lo, hi)" if d == 0 else f"range(out.shape[{d}])"
-        lines.append(f"{indent}for i{d} in {rng}:")
+        lines.append(f"{indent}for j{d} in {rng}:")
+        lines.append(f"{indent}    i{d} = uint64(j{d})")
         indent += "    "
     lines.extend(indent + b for b in body)
     lines.append("")
@@ -108,20 +119,25 @@ def make_kernel(op, node):
             blocked_eval(program, dtypes, inputs, out)
             return (out,)
         return blocked
-    module = load_source("elemwise", kernel_source(program, in_dtypes, ndim))
+    modules: dict = {}  # by (axes left after collapsing, inputs broadcast along the last)
     state = {"retried": False}
 
     def kernel(*inputs):
         check(op, node, inputs)
         out = _output(inputs)
-        views = [np.broadcast_to(v, out.shape) for v in inputs]
-        fn = module.kernel
-        rows = out.shape[0]
+        if out.size == 0:
+            return (out,)
+        out_c, views = collapse_axes(out, [np.broadcast_to(v, out.shape) for v in inputs])
+        k = (out_c.ndim, tuple(v.strides[-1] == 0 for v in views))
+        if k not in modules:
+            modules[k] = load_source("elemwise", kernel_source(program, in_dtypes, *k))
+        fn = modules[k].kernel
+        rows = out_c.shape[0]
 
         def run(lo, hi, _):
-            fn(lo, hi, out, *views)
+            fn(lo, hi, out_c, *views)
         try:
-            fn(0, min(rows, 1), out, *views)  # compiles (or loads) on the calling thread
+            fn(0, min(rows, 1), out_c, *views)  # compiles (or loads) on the calling thread
             if rows > 1:
                 run_chunks(rows - 1, lambda lo, hi, i: run(lo + 1, hi + 1, i),
                            chunk_count(rows - 1, out.size))
@@ -131,11 +147,43 @@ def make_kernel(op, node):
             if state["retried"]:
                 raise
             state["retried"] = True  # a corrupt on-disk cache entry: drop it, compile anew
-            forget(module)
+            forget(modules[k])
             fn.recompile()
-            fn(0, rows, out, *views)
+            fn(0, rows, out_c, *views)
         return (out,)
     return kernel
+
+
+def collapse_axes(out, views):
+    """``out`` and its broadcast input ``views`` with adjacent axes merged wherever every
+    array steps through both contiguously (a bias broadcast over (N, C, H, W) becomes
+    (N, C, H*W); same-layout operands become 1-d): the inner loop gets longer, so
+    LLVM's vector loop runs instead of its remainder.  Views share memory with their
+    arrays."""
+    shape = list(out.shape)
+    strides = [list(a.strides) for a in (out, *views)]
+    if 0 in shape:
+        return out, views
+    d = len(shape) - 2
+    while d >= 0:
+        if shape[d + 1] == 1:
+            keep = d  # the inner axis has one element: drop it
+        elif shape[d] == 1 or all(s[d] == s[d + 1] * shape[d + 1] for s in strides):
+            keep = d + 1  # merged axis steps like the inner one
+        else:
+            d -= 1
+            continue
+        for s in strides:
+            s[d] = s[keep]
+            del s[d + 1]
+        shape[d] *= shape[d + 1]
+        del shape[d + 1]
+        d = min(d, len(shape) - 2)
+    if len(shape) == out.ndim:
+        return out, views
+    ast = np.lib.stride_tricks.as_strided
+    return (ast(out, shape, strides[0]),
+            [ast(v, shape, st, writeable=False) for v, st in zip(views, strides[1:])])
 
 
 numba_funcify.register(Elemwise)(make_kernel)

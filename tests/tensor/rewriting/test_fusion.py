@@ -93,3 +93,27 @@ def test_kernel_source_is_cached_on_disk(tmp_path, monkeypatch):
     from pathlib import Path
     where = Path(os.environ.get("NUMBA_CACHE_DIR") or tmp_path / "numba_kernels")
     assert list(where.rglob("elemwise_*.nbi"))  # numba's index of the compiled code
+
+
+def test_collapsed_axes_keep_every_layout_right():
+    """The kernel merges axes that all operands step through contiguously; strided,
+    transposed, broadcast and size-1 axes must still give NumPy's answer."""
+    rng = np.random.default_rng(7)
+    x, y, b = T.tensor4("x"), T.tensor4("y"), T.vector("b")
+    f = theano.function([x, y, b], x * y - b.dimshuffle("x", 0, "x", "x") * x)
+    base = rng.standard_normal((4, 3, 5, 6))
+    bv = rng.standard_normal(3)
+    cases = [(base, base + 1),  # contiguous: one axis
+             (base[:, :, 0:4:2], base[:, :, 1::2] * 2),  # strided rows
+             (base.transpose(0, 1, 3, 2), base.transpose(0, 1, 3, 2).copy()),  # transposed
+             (base[:1], base[:1].copy()),  # a size-1 leading axis
+             (base[:, :, :1], base[:, :, :1] + 3)]  # a size-1 inner axis
+    for xv, yv in cases:
+        want = xv * yv - bv[None, :, None, None] * xv
+        np.testing.assert_allclose(f(xv, yv, bv), want, rtol=1e-12)
+    shapes = {}
+    for xv, yv in cases:
+        out = np.empty(xv.shape)
+        views = [np.broadcast_to(v, out.shape) for v in (xv, yv, bv[None, :, None, None])]
+        shapes[xv.shape] = nb_elemwise.collapse_axes(out, views)[0].shape
+    assert shapes[(4, 3, 5, 6)] == (4, 3, 30)  # the bias keeps C apart from H*W
