@@ -92,6 +92,27 @@ def local_dimshuffle_merge(fgraph, node):
 
 
 @register("canonicalize")
+@node_rewriter([DimShuffle])
+def local_dimshuffle_lift(fgraph, node):
+    """ds(e(x, y)) => e(ds(x), ds(y))  when ds only adds or drops broadcastable axes and
+    nothing else reads e(x, y): dimshuffles move to the inputs, where they merge with
+    others or fold into constants, and the elementwise chain above stays fusable.
+    Reordering dimshuffles (transposes) stay put: lifting them would make the
+    elementwise kernel read its inputs against their memory order."""
+    e = node.inputs[0]
+    order = node.op.new_order
+    kept = [d for d in order if d != "x"]
+    if e.owner is None or not isinstance(e.owner.op, Elemwise) or kept != sorted(kept):
+        return None
+    if e in fgraph.outputs or len(fgraph.clients.get(e, [])) != 1:
+        return None
+    if any(v.ndim != e.ndim for v in e.owner.inputs):
+        return None
+    lifted = e.owner.op(*[DimShuffle(v.broadcastable, order)(v) for v in e.owner.inputs])
+    return [lifted] if lifted.type == node.outputs[0].type else None
+
+
+@register("canonicalize")
 @node_rewriter([Elemwise])
 def local_useless_cast(fgraph, node):
     """cast{d}(x) => x  when x already has dtype d"""

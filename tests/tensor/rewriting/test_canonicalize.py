@@ -1,4 +1,4 @@
-"""Canonicalize-phase rewrites: dimshuffle merging, useless casts, shape lifting."""
+"""Canonicalize-phase rewrites: dimshuffle merging and lifting, useless casts, shape lifting."""
 
 import numpy as np
 
@@ -55,3 +55,40 @@ def test_fill_keeps_broadcastable_pattern():
     f = theano.function([r], z)
     assert f.fgraph.outputs[0].broadcastable == (True, False)
     np.testing.assert_array_equal(f(np.ones((1, 4))), np.ones((1, 4)))
+
+
+def test_dimshuffle_lift_moves_axis_insertion_to_the_inputs():
+    from symtensor.compile.mode import Mode
+    from symtensor.tensor.ops.elemwise import DimShuffle, Elemwise
+    x, y, m = T.dvector("x"), T.dvector("y"), T.dmatrix("m")
+    out = (T.exp(x) + y).dimshuffle("x", 0) * m
+    f = theano.function([x, y, m], out, mode=Mode("py", ("merge", "canonicalize")))
+    # every DimShuffle now reads an input; the elementwise ops are chained directly
+    for n in f.order:
+        if isinstance(n.op, DimShuffle):
+            assert n.inputs[0] in (x, y), n
+    assert sum(isinstance(n.op, Elemwise) for n in f.order) == 3
+    rng = np.random.default_rng(0)
+    xv, yv, mv = rng.normal(size=3), rng.normal(size=3), rng.normal(size=(2, 3))
+    np.testing.assert_allclose(f(xv, yv, mv), (np.exp(xv) + yv)[None, :] * mv)
+    for mode in ("FAST_RUN", "FAST_COMPILE"):
+        g = theano.function([x, y, m], out, mode=mode)
+        np.testing.assert_allclose(g(xv, yv, mv), (np.exp(xv) + yv)[None, :] * mv)
+
+
+def test_dimshuffle_lift_leaves_transposes_and_shared_results():
+    from symtensor.compile.mode import Mode
+    from symtensor.tensor.ops.elemwise import DimShuffle
+    a, b = T.dmatrix("a"), T.dmatrix("b")
+    s = a + b
+    mode = Mode("py", ("merge", "canonicalize"))
+    f = theano.function([a, b], s.T * 2, mode=mode)  # a transpose: not lifted
+    assert any(isinstance(n.op, DimShuffle) and n.inputs[0].owner is not None
+               for n in f.order)
+    v = T.dvector("v")
+    t = T.exp(v)
+    g = theano.function([v], [t, t.dimshuffle("x", 0)], mode=mode)  # t is read twice
+    assert any(isinstance(n.op, DimShuffle) and n.inputs[0] is not v for n in g.order)
+    rng = np.random.default_rng(1)
+    av, bv = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    np.testing.assert_allclose(f(av, bv), (av + bv).T * 2)
