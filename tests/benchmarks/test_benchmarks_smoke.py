@@ -99,6 +99,14 @@ def test_conv_pool_kernels_script_tiny(capsys):
         assert f"  {name} " in out, name
 
 
+def test_gemm_shapes_script_runs(capsys, monkeypatch):
+    from benchmarks import gemm_shapes
+
+    monkeypatch.setattr(gemm_shapes, "TOTAL", 1e5)
+    gemm_shapes.main(["--rounds", "1"])
+    assert "hidden layer" in capsys.readouterr().out
+
+
 def test_run_entry_point_tiny(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("matplotlib")

@@ -30,8 +30,8 @@ from typing import Any
 
 import numba
 import numpy as np
-from numba import prange
 
+from symtensor.backends.numba.dispatch import chunk_count, run_chunks
 from symtensor.graph.basic import Apply, Variable
 from symtensor.graph.op import Op
 
@@ -290,38 +290,22 @@ def prelu(x, alpha, channel_axis: int = 1):
 # start-numba-kernels
 
 
-#: Below this many elements one thread is faster than starting the thread pool.
-PARALLEL_MIN = 1 << 15
+@numba.njit(nogil=True, cache=True)
+def prelu_forward_kernel(x, alpha, lo, hi, out):
+    """Outer rows ``lo:hi`` of x, out : (O, C, I); alpha : (C,)."""
+    for o in range(lo, hi):
+        for c in range(x.shape[1]):
+            a = alpha[c]
+            for i in range(x.shape[2]):
+                v = x[o, c, i]
+                out[o, c, i] = v if v > 0 else a * v
 
 
-@numba.njit(cache=True)
-def _forward_rows(x, alpha, out, o):
-    """Outer row ``o`` of x, out : (O, C, I); alpha : (C,)."""
-    for c in range(x.shape[1]):
-        a = alpha[c]
-        for i in range(x.shape[2]):
-            v = x[o, c, i]
-            out[o, c, i] = v if v > 0 else a * v
-
-
-@numba.njit(cache=True)
-def prelu_forward_kernel(x, alpha, out):
-    for o in range(x.shape[0]):
-        _forward_rows(x, alpha, out, o)
-
-
-@numba.njit(parallel=True, cache=True)
-def prelu_forward_kernel_parallel(x, alpha, out):
-    for o in prange(x.shape[0]):
-        _forward_rows(x, alpha, out, o)
-
-
-@numba.njit(cache=True)
-def _grad_chunk(x, alpha, gz, gx, partial, k):
-    """Chunk ``k`` of the outer axis (cut into ``partial.shape[0]`` chunks): gx = gz *
-    slope, and ``partial[k, c]`` = the chunk's sum of x * gz over x <= 0, in float64."""
-    n_outer, n_chunks = x.shape[0], partial.shape[0]
-    for o in range(k * n_outer // n_chunks, (k + 1) * n_outer // n_chunks):
+@numba.njit(nogil=True, cache=True)
+def prelu_grad_kernel(x, alpha, gz, lo, hi, gx, partial):
+    """Outer rows ``lo:hi``: gx = gz * slope, and ``partial[c]`` += the rows' sum of
+    x * gz over x <= 0, in float64."""
+    for o in range(lo, hi):
         for c in range(x.shape[1]):
             a, acc = alpha[c], 0.0
             for i in range(x.shape[2]):
@@ -331,20 +315,7 @@ def _grad_chunk(x, alpha, gz, gx, partial, k):
                 else:
                     gx[o, c, i] = a * g
                     acc += np.float64(v) * np.float64(g)
-            partial[k, c] += acc
-
-
-@numba.njit(cache=True)
-def prelu_grad_kernel(x, alpha, gz, gx, partial):
-    for k in range(partial.shape[0]):
-        _grad_chunk(x, alpha, gz, gx, partial, k)
-
-
-@numba.njit(parallel=True, cache=True)
-def prelu_grad_kernel_parallel(x, alpha, gz, gx, partial):
-    # one chunk per iteration: the alpha sums run in parallel even for one channel
-    for k in prange(partial.shape[0]):
-        _grad_chunk(x, alpha, gz, gx, partial, k)
+            partial[c] += acc
 
 
 def _view(arr, shape3, dtype) -> np.ndarray:
@@ -357,8 +328,10 @@ def prelu_forward(x, alpha, channel_axis: int = 1) -> np.ndarray:
     prelu_output_shape(x.shape, alpha.shape, channel_axis)
     o, c, i = prelu_kernel_view(x.shape, alpha.ndim, channel_axis)
     out = np.empty(x.shape, dtype=x.dtype)
-    kernel = prelu_forward_kernel_parallel if x.size >= PARALLEL_MIN else prelu_forward_kernel
-    kernel(_view(x, (o, c, i), x.dtype), _view(alpha, (c,), x.dtype), out.reshape(o, c, i))
+    xv, av, outv = _view(x, (o, c, i), x.dtype), _view(alpha, (c,), x.dtype), out.reshape(o, c, i)
+    # chunks of outer rows on the backend's threads; one chunk (no threads) when small
+    run_chunks(o, lambda lo, hi, _: prelu_forward_kernel(xv, av, lo, hi, outv),
+               chunk_count(o, x.size))
     return out
 
 
@@ -370,11 +343,12 @@ def prelu_grad(x, alpha, gz, channel_axis: int = 1) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"prelu grad kernel: gz must have x's shape {x.shape}, got {gz.shape}")
     o, c, i = prelu_kernel_view(x.shape, alpha.ndim, channel_axis)
     gx = np.empty(x.shape, dtype=x.dtype)
-    parallel = x.size >= PARALLEL_MIN
-    kernel = prelu_grad_kernel_parallel if parallel else prelu_grad_kernel
-    partial = np.zeros((max(1, min(o, 4 * numba.get_num_threads())) if parallel else 1, c))
-    kernel(_view(x, (o, c, i), x.dtype), _view(alpha, (c,), x.dtype),
-           _view(gz, (o, c, i), x.dtype), gx.reshape(o, c, i), partial)
+    views = (_view(x, (o, c, i), x.dtype), _view(alpha, (c,), x.dtype),
+             _view(gz, (o, c, i), x.dtype))
+    chunks = chunk_count(o, x.size)
+    partial = np.zeros((chunks, c))  # one row per chunk, summed in chunk order after
+    run_chunks(o, lambda lo, hi, k: prelu_grad_kernel(*views, lo, hi, gx.reshape(o, c, i),
+                                                      partial[k]), chunks)
     return gx, partial.sum(axis=0).astype(alpha.dtype).reshape(alpha.shape)
 
 
