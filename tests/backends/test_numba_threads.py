@@ -56,3 +56,32 @@ def test_chunk_count_keeps_small_work_on_the_calling_thread():
     assert dispatch.chunk_count(500, 10) == 1
     assert dispatch.chunk_count(500, 1 << 20) == dispatch.CHUNKS_PER_THREAD * dispatch.n_threads()
     assert dispatch.chunk_count(3, 1 << 20) <= 3
+
+
+def test_a_forked_child_gets_its_own_pool(monkeypatch):
+    import multiprocessing as mp
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    monkeypatch.setattr(config, "numba_threads", 2)
+    dispatch.run_chunks(4, lambda lo, hi, i: time.sleep(0.01), 4)  # the parent's pool exists
+    ctx = mp.get_context("fork")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_child_runs_chunks, args=(queue,))
+    proc.start()
+    proc.join(timeout=30)
+    if proc.is_alive():
+        proc.kill()
+        pytest.fail("run_chunks hung in a forked child")
+    assert queue.get(timeout=5) == list(range(8))
+
+
+def _child_runs_chunks(queue):
+    seen = []
+    lock = threading.Lock()
+
+    def task(lo, hi, i):
+        time.sleep(0.01)
+        with lock:
+            seen.extend(range(lo, hi))
+    dispatch.run_chunks(8, task, 4)
+    queue.put(sorted(seen))

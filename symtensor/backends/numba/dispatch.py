@@ -7,6 +7,7 @@ returns a tuple of output arrays (static op parameters are bound in the closure)
 from __future__ import annotations
 
 import itertools
+import os
 from concurrent.futures import ThreadPoolExecutor
 from functools import singledispatch
 
@@ -15,20 +16,22 @@ from symtensor.backends.python import perform_thunk
 
 def n_threads() -> int:
     """Threads for kernels: config.numba_threads, or every core when it is 0."""
-    import os
-
     from symtensor.config import config
     return config.numba_threads or os.cpu_count() or 1
 
 
-_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS: dict[tuple[int, int], ThreadPoolExecutor] = {}
 
 
 def thread_pool(n: int) -> ThreadPoolExecutor:
-    """The shared pool of ``n`` worker threads (one per thread count asked for)."""
-    pool = _POOLS.get(n)
+    """The shared pool of ``n`` worker threads (one per thread count asked for).
+
+    Keyed by process id too: a forked child inherits the parent's pool object but not
+    its threads, and work submitted there would wait forever."""
+    key = (os.getpid(), n)
+    pool = _POOLS.get(key)
     if pool is None:
-        pool = _POOLS[n] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="symtensor")
+        pool = _POOLS[key] = ThreadPoolExecutor(max_workers=n, thread_name_prefix="symtensor")
     return pool
 
 
