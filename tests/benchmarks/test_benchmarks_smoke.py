@@ -107,6 +107,16 @@ def test_gemm_shapes_script_runs(capsys, monkeypatch):
     assert "hidden layer" in capsys.readouterr().out
 
 
+def test_mode_agreement_script_one_step(capsys):
+    from benchmarks import common, mode_agreement
+
+    if not common.DEFAULT_DATASET.exists():
+        pytest.skip("no MNIST copy beside the repository")
+    result = mode_agreement.main(["--batches", "1", "--eval-batches", "1"])
+    assert result["cost_diff"] < 1e-4
+    assert "FAST_COMPILE" in capsys.readouterr().out
+
+
 def test_run_entry_point_tiny(tmp_path):
     pytest.importorskip("torch")
     pytest.importorskip("matplotlib")
