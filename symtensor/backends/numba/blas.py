@@ -1,10 +1,13 @@
-"""BLAS thread control and the Dot kernel.
+"""BLAS for the Numba backend: thread control, ``gemm`` for kernels, Dot and Gemm.
 
 NumPy and SciPy (which Numba's ``np.dot`` calls) each bundle an OpenBLAS with its
-own thread pool.  Its threads spin while they wait, so when other threads (Numba's,
+own thread pool.  Its threads spin while they wait, so when other threads (ours,
 or another process) share the cores, a small product on two BLAS threads runs tens
-of times slower than on one (benchmarks/RESULTS.md).  Kernels therefore say how many
-BLAS threads each call may use, and small products use one.
+of times slower than on one (benchmarks/RESULTS.md).  BLAS therefore runs on one
+thread inside our kernels, and large products are split by rows over our own threads
+(``matmul_split``), which sleep when idle.  ``gemm`` is the one entry to xGEMM from
+Numba code: it scales, accumulates and writes into strided views, which ``np.dot``
+cannot.
 """
 
 from __future__ import annotations
