@@ -1,6 +1,6 @@
 """Which conv2d / pool_2d kernels are fastest at the LeNet tutorial's shapes?
 
-    python benchmarks/conv_pool_kernels.py [--batch 500] [--rounds 5] [--dtype float32]
+    python -m benchmarks.conv_pool_kernels [--batch 500] [--rounds 5] [--dtype float32]
 
 Candidates run interleaved, round after round; the table gives the median
 milliseconds and the speed-up over the NumPy reference (``perform``).  Conv
@@ -18,10 +18,15 @@ candidates, forward and both gradients (``symtensor.backends.numba.conv``):
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
+
+if __package__ in (None, ""):  # run as a file: Numba's cache names this module benchmarks.*
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from symtensor.backends.numba import conv as nconv
 from symtensor.backends.numba import pool as npool

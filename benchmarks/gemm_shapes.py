@@ -1,6 +1,6 @@
 """How fast is one core's single-precision GEMM at the shapes LeNet's layers produce?
 
-    python benchmarks/gemm_shapes.py [--rounds 5]
+    python -m benchmarks.gemm_shapes [--rounds 5]
 
 Each case runs ``symtensor.backends.numba.blas.gemm`` (SciPy's OpenBLAS, one thread)
 enough times for 800 M multiply-adds (conv2's forward pass at batch 500) and prints the
@@ -11,10 +11,15 @@ rows; the hidden layer's product is the reference for a well-shaped GEMM.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numba
 import numpy as np
+
+if __package__ in (None, ""):  # run as a file: Numba's cache names this module benchmarks.*
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from symtensor.backends.numba.blas import blas_threads, gemm
 
