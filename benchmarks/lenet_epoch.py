@@ -43,14 +43,14 @@ from benchmarks.common import (  # noqa: E402
 BATCH, NKERNS, LR = 500, (20, 50), 0.1
 
 
-def build_symtensor(train_x, train_y, batch_size=BATCH, nkerns=NKERNS, lr=LR, profile=False,
-                    mode=None):
-    """The tutorial's model and ``train_model``; returns (train_model, params, seconds)."""
+def lenet_graph(batch_size=BATCH, nkerns=NKERNS, lr=LR) -> dict:
+    """The tutorial's network built from ``tutorials/`` (rng seed 23455): a dict with the
+    symbolic ``index``, ``x``, ``y``, ``cost``, ``errors``, SGD ``updates`` and the
+    ``named`` shared parameters (W0, b0, ... W3, b3)."""
     from convolutional_mlp import LeNetConvPoolLayer
     from logistic_sgd import LogisticRegression
     from mlp import HiddenLayer
 
-    import symtensor as theano
     import symtensor.tensor as T
 
     rng = np.random.RandomState(23455)
@@ -69,15 +69,31 @@ def build_symtensor(train_x, train_y, batch_size=BATCH, nkerns=NKERNS, lr=LR, pr
     params = layer3.params + layer2.params + layer1.params + layer0.params
     grads = T.grad(cost, params)
     updates = [(p, p - lr * g) for p, g in zip(params, grads, strict=True)]
-    t0 = time.perf_counter()
-    train_model = theano.function(
-        [index], cost, updates=updates, profile=profile, mode=mode,
-        givens={x: train_x[index * batch_size: (index + 1) * batch_size],
-                y: train_y[index * batch_size: (index + 1) * batch_size]})
-    seconds = time.perf_counter() - t0
     named = {"W0": layer0.W, "b0": layer0.b, "W1": layer1.W, "b1": layer1.b,
              "W2": layer2.W, "b2": layer2.b, "W3": layer3.W, "b3": layer3.b}
-    return train_model, named, seconds
+    return {"index": index, "x": x, "y": y, "cost": cost, "errors": layer3.errors(y),
+            "updates": updates, "named": named}
+
+
+def minibatch_givens(g: dict, data_x, data_y, batch_size=BATCH) -> dict:
+    """``givens`` that feed minibatch ``index`` of shared ``data_x`` / ``data_y``."""
+    i = g["index"]
+    return {g["x"]: data_x[i * batch_size: (i + 1) * batch_size],
+            g["y"]: data_y[i * batch_size: (i + 1) * batch_size]}
+
+
+def build_symtensor(train_x, train_y, batch_size=BATCH, nkerns=NKERNS, lr=LR, profile=False,
+                    mode=None):
+    """The tutorial's model and ``train_model``; returns (train_model, params, seconds)."""
+    import symtensor as theano
+
+    g = lenet_graph(batch_size, nkerns, lr)
+    t0 = time.perf_counter()
+    train_model = theano.function(
+        [g["index"]], g["cost"], updates=g["updates"], profile=profile, mode=mode,
+        givens=minibatch_givens(g, train_x, train_y, batch_size))
+    seconds = time.perf_counter() - t0
+    return train_model, g["named"], seconds
 
 
 def load_arrays(dataset, synthetic, n_rows):

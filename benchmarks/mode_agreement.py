@@ -24,43 +24,20 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import DEFAULT_DATASET, progress, setup  # noqa: E402
-
-BATCH = 500
+from benchmarks.lenet_epoch import BATCH, lenet_graph, minibatch_givens  # noqa: E402
 
 
 def train_one_epoch(mode, datasets, batches, batch=BATCH, eval_batches=None):
     """(costs, validation error, test error, parameter values) after ``batches`` steps."""
-    from convolutional_mlp import LeNetConvPoolLayer
-    from logistic_sgd import LogisticRegression
-    from mlp import HiddenLayer
-
     import symtensor as theano
-    import symtensor.tensor as T
 
     (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = datasets
-    rng = np.random.RandomState(23455)
-    index, x, y = T.lscalar(), T.matrix("x"), T.ivector("y")
-    layer0 = LeNetConvPoolLayer(rng, input=x.reshape((batch, 1, 28, 28)),
-                                image_shape=(batch, 1, 28, 28), filter_shape=(20, 1, 5, 5),
-                                poolsize=(2, 2))
-    layer1 = LeNetConvPoolLayer(rng, input=layer0.output, image_shape=(batch, 20, 12, 12),
-                                filter_shape=(50, 20, 5, 5), poolsize=(2, 2))
-    layer2 = HiddenLayer(rng, input=layer1.output.flatten(2), n_in=800, n_out=500,
-                         activation=T.tanh)
-    layer3 = LogisticRegression(input=layer2.output, n_in=500, n_out=10)
-    cost = layer3.negative_log_likelihood(y)
-    params = layer3.params + layer2.params + layer1.params + layer0.params
-    updates = [(p, p - 0.1 * g) for p, g in zip(params, T.grad(cost, params), strict=True)]
-
-    def batch_of(data_x, data_y):
-        return {x: data_x[index * batch:(index + 1) * batch],
-                y: data_y[index * batch:(index + 1) * batch]}
-    train = theano.function([index], cost, updates=updates, mode=mode,
-                            givens=batch_of(train_x, train_y))
-    valid = theano.function([index], layer3.errors(y), mode=mode,
-                            givens=batch_of(valid_x, valid_y))
-    test = theano.function([index], layer3.errors(y), mode=mode,
-                           givens=batch_of(test_x, test_y))
+    g = lenet_graph(batch)
+    train = theano.function([g["index"]], g["cost"], updates=g["updates"], mode=mode,
+                            givens=minibatch_givens(g, train_x, train_y, batch))
+    valid, test = (theano.function([g["index"]], g["errors"], mode=mode,
+                                   givens=minibatch_givens(g, data_x, data_y, batch))
+                   for data_x, data_y in ((valid_x, valid_y), (test_x, test_y)))
     costs = []
     for i in range(batches):
         costs.append(float(train(i)))
@@ -71,7 +48,8 @@ def train_one_epoch(mode, datasets, batches, batch=BATCH, eval_batches=None):
     if eval_batches is not None:
         n_valid, n_test = min(n_valid, eval_batches), min(n_test, eval_batches)
     return (np.array(costs), float(np.mean([valid(i) for i in range(n_valid)])),
-            float(np.mean([test(i) for i in range(n_test)])), [p.get_value() for p in params])
+            float(np.mean([test(i) for i in range(n_test)])),
+            [p.get_value() for p in g["named"].values()])
 
 
 def main(argv=None) -> dict:
