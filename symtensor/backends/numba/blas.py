@@ -142,11 +142,13 @@ SPLIT_PRODUCT = 1 << 22
 
 @numba.njit(nogil=True, cache=True)
 def _gemm_rows(trans_a, trans_b, alpha, a, b, beta, c, lo, hi):
-    """Rows ``lo:hi`` of ``c = alpha * op(a) @ op(b) + beta * c``."""
+    """Rows ``lo:hi`` of ``c = alpha * op(a) @ op(b) + beta * c``.  Every view is sliced
+    on both axes ('A' layout), so one compiled ``gemm`` serves every call (see conv.py)."""
     if trans_a:
-        gemm(True, trans_b, alpha, a[:, lo:hi], b, beta, c[lo:hi])
+        av = a[:, lo:hi]
     else:
-        gemm(False, trans_b, alpha, a[lo:hi], b, beta, c[lo:hi])
+        av = a[lo:hi, :a.shape[1]]
+    gemm(trans_a, trans_b, alpha, av, b[:, :b.shape[1]], beta, c[lo:hi, :c.shape[1]])
 
 
 def _blas_operand(m: np.ndarray) -> tuple[np.ndarray, bool]:

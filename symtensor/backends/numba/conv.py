@@ -108,6 +108,10 @@ def col2im(col, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, gx):
                         d += w_out
 
 
+# _GEMM_TYPES: the kernels hand ``gemm`` typed bools (``np.bool_``; a literal True would
+# make Numba compile gemm once per flag pair) and 'A'-layout views (``[:, :n]``), so that
+# one compiled gemm serves them all: a cold LeNet compile went from 12 versions to 1.
+#
 # Copies and fills below are explicit loops over flat C-contiguous buffers: Numba's
 # sliced array assignment compiles ~20x slower (seconds per kernel on a cold cache).
 
@@ -154,6 +158,8 @@ def conv2d_forward_kernel(x, w2, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, 
     ``w2 : (K, C*kh*kw)`` is the (flipped) kernel; x : (N, C, H, W), out : (N, K, H_out,
     W_out), both C-contiguous.
     """
+    no, ckk = np.bool_(False), w2.shape[1]  # see _GEMM_TYPES
+    w2a = w2[:, :ckk]
     k_out, h_out, w_out = out.shape[1], out.shape[2], out.shape[3]
     hw = h_out * w_out
     col = np.empty((w2.shape[1], group * hw), dtype=x.dtype)
@@ -162,9 +168,9 @@ def conv2d_forward_kernel(x, w2, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, 
         gs = min(group, hi - n0)
         im2col(x, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, col)
         if gs == 1:
-            gemm(False, False, 1.0, w2, col[:, :hw], 0.0, out[n0].reshape(k_out, hw))
+            gemm(no, no, 1.0, w2a, col[:, :hw], 0.0, out[n0].reshape(k_out, hw)[:, :hw])
             continue
-        gemm(False, False, 1.0, w2, col[:, :gs * hw], 0.0, res[:, :gs * hw])
+        gemm(no, no, 1.0, w2a, col[:, :gs * hw], 0.0, res[:, :gs * hw])
         _scatter(res, n0, gs, out)
 
 
@@ -172,6 +178,8 @@ def conv2d_forward_kernel(x, w2, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, 
 def conv2d_grad_input_kernel(w2, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, gx):
     """``gx[n] = col2im(w2.T @ gy[n])`` for ``lo <= n < hi``, ``group`` images per GEMM.
     gy : (N, K, H_out, W_out), gx : (N, C, H, W), both C-contiguous."""
+    no, yes, ckk = np.bool_(False), np.bool_(True), w2.shape[1]  # see _GEMM_TYPES
+    w2a = w2[:, :ckk]
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
     hw = h_out * w_out
     gyb = np.empty((k_out, group * hw), dtype=gy.dtype)
@@ -179,16 +187,18 @@ def conv2d_grad_input_kernel(w2, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, 
     for n0 in range(lo, hi, group):
         gs = min(group, hi - n0)
         if gs == 1:
-            gemm(True, False, 1.0, w2, gy[n0].reshape(k_out, hw), 0.0, gcol[:, :hw])
+            gemm(yes, no, 1.0, w2a, gy[n0].reshape(k_out, hw)[:, :hw], 0.0, gcol[:, :hw])
         else:
             _gather(gy, n0, gs, gyb)
-            gemm(True, False, 1.0, w2, gyb[:, :gs * hw], 0.0, gcol[:, :gs * hw])
+            gemm(yes, no, 1.0, w2a, gyb[:, :gs * hw], 0.0, gcol[:, :gs * hw])
         col2im(gcol, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, gx)
 
 
 @numba.njit(nogil=True, cache=True)
 def conv2d_grad_weights_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, gw2):
     """``gw2 += sum over lo <= n < hi of gy[n] @ im2col(x[n]).T``, ``gw2 : (K, C*kh*kw)``."""
+    no, yes, ckk = np.bool_(False), np.bool_(True), gw2.shape[1]  # see _GEMM_TYPES
+    gw2a = gw2[:, :ckk]
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
     hw = h_out * w_out
     col = np.empty((gw2.shape[1], group * hw), dtype=x.dtype)
@@ -197,10 +207,10 @@ def conv2d_grad_weights_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo,
         gs = min(group, hi - n0)
         im2col(x, n0, gs, kh, kw, ph, pw, sh, sw, dh, dw, h_out, w_out, col)
         if gs == 1:
-            gemm(False, True, 1.0, gy[n0].reshape(k_out, hw), col[:, :hw], 1.0, gw2)
+            gemm(no, yes, 1.0, gy[n0].reshape(k_out, hw)[:, :hw], col[:, :hw], 1.0, gw2a)
         else:
             _gather(gy, n0, gs, gyb)
-            gemm(False, True, 1.0, gyb[:, :gs * hw], col[:, :gs * hw], 1.0, gw2)
+            gemm(no, yes, 1.0, gyb[:, :gs * hw], col[:, :gs * hw], 1.0, gw2a)
 
 
 # ------------------------------------------------- channels-last ("rows") variants
@@ -272,6 +282,8 @@ def row2im(colT, t, kh, kw, sh, sw, dh, dw, h_out, w_out, gbuf):
 @numba.njit(nogil=True, cache=True)
 def conv2d_forward_rows_kernel(x, w2r, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, out):
     """``conv2d_forward_kernel`` through channels-last rows; ``w2r : (K, kh*kw*C)``."""
+    no, yes, ckk = np.bool_(False), np.bool_(True), w2r.shape[1]  # see _GEMM_TYPES
+    w2a = w2r[:, :ckk]
     n_img, chans, h, w = x.shape
     k_out, h_out, w_out = out.shape[1], out.shape[2], out.shape[3]
     hw = h_out * w_out
@@ -284,15 +296,17 @@ def conv2d_forward_rows_kernel(x, w2r, kh, kw, ph, pw, sh, sw, dh, dw, group, lo
             _to_hwc(x, n0 + t, ph, pw, buf)
             im2row(buf, t, kh, kw, sh, sw, dh, dw, h_out, w_out, colT)
         if gs == 1:
-            gemm(False, True, 1.0, w2r, colT[:hw], 0.0, out[n0].reshape(k_out, hw))
+            gemm(no, yes, 1.0, w2a, colT[:hw, :ckk], 0.0, out[n0].reshape(k_out, hw)[:, :hw])
             continue
-        gemm(False, True, 1.0, w2r, colT[:gs * hw], 0.0, res[:, :gs * hw])
+        gemm(no, yes, 1.0, w2a, colT[:gs * hw, :ckk], 0.0, res[:, :gs * hw])
         _scatter(res, n0, gs, out)
 
 
 @numba.njit(nogil=True, cache=True)
 def conv2d_grad_input_rows_kernel(w2r, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, gx):
     """``conv2d_grad_input_kernel`` through channels-last rows; ``w2r : (K, kh*kw*C)``."""
+    no, yes, ckk = np.bool_(False), np.bool_(True), w2r.shape[1]  # see _GEMM_TYPES
+    w2a = w2r[:, :ckk]
     n_img, chans, h, w = gx.shape
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
     hw = h_out * w_out
@@ -302,10 +316,10 @@ def conv2d_grad_input_rows_kernel(w2r, gy, kh, kw, ph, pw, sh, sw, dh, dw, group
     for n0 in range(lo, hi, group):
         gs = min(group, hi - n0)
         if gs == 1:
-            gemm(True, False, 1.0, gy[n0].reshape(k_out, hw), w2r, 0.0, gcolT[:hw])
+            gemm(yes, no, 1.0, gy[n0].reshape(k_out, hw)[:, :hw], w2a, 0.0, gcolT[:hw, :ckk])
         else:
             _gather(gy, n0, gs, gyb)
-            gemm(True, False, 1.0, gyb[:, :gs * hw], w2r, 0.0, gcolT[:gs * hw])
+            gemm(yes, no, 1.0, gyb[:, :gs * hw], w2a, 0.0, gcolT[:gs * hw, :ckk])
         for t in range(gs):
             _zero(gbuf.reshape(gbuf.size), 0, gbuf.size)
             row2im(gcolT, t, kh, kw, sh, sw, dh, dw, h_out, w_out, gbuf)
@@ -317,6 +331,8 @@ def conv2d_grad_weights_rows_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group
                                     gw2r):
     """``conv2d_grad_weights_kernel`` through channels-last rows: ``gw2r : (K, kh*kw*C)``
     (accumulated into)."""
+    no, ckk = np.bool_(False), gw2r.shape[1]  # see _GEMM_TYPES
+    gw2a = gw2r[:, :ckk]
     n_img, chans, h, w = x.shape
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
     hw = h_out * w_out
@@ -329,10 +345,10 @@ def conv2d_grad_weights_rows_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group
             _to_hwc(x, n0 + t, ph, pw, buf)
             im2row(buf, t, kh, kw, sh, sw, dh, dw, h_out, w_out, colT)
         if gs == 1:
-            gemm(False, False, 1.0, gy[n0].reshape(k_out, hw), colT[:hw], 1.0, gw2r)
+            gemm(no, no, 1.0, gy[n0].reshape(k_out, hw)[:, :hw], colT[:hw, :ckk], 1.0, gw2a)
         else:
             _gather(gy, n0, gs, gyb)
-            gemm(False, False, 1.0, gyb[:, :gs * hw], colT[:gs * hw], 1.0, gw2r)
+            gemm(no, no, 1.0, gyb[:, :gs * hw], colT[:gs * hw, :ckk], 1.0, gw2a)
 
 
 # -------------------------------------------------------------------------- adapters
