@@ -74,6 +74,8 @@ def local_dot_to_gemm(fgraph, node):
         if found is None or z.type != out.type or term.type != out.type:
             continue  # z broadcast along an axis (a bias row) is no GEMM
         scale, x, y = found
+        if x.dtype != out.dtype or y.dtype != out.dtype:
+            continue  # dot upcast mixed inputs: BLAS wants one dtype
         one = constant(1, dtype=out.dtype)
         alpha = one if scale is None else cast(scale, out.dtype)
         if name == "sub":

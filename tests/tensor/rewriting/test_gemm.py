@@ -57,9 +57,15 @@ def test_patterns_left_alone():
     z, x, y = T.dmatrix("z"), T.dmatrix("x"), T.dmatrix("y")
     b = T.dvector("b")
     d = T.dot(x, y)
-    for outs in ([b + d], [z + d, d], [z - d * z], [z + T.dot(x, y).T]):
-        f = theano.function([z, b, x, y], outs, on_unused_input="ignore")
+    xf = T.fmatrix("xf")
+    for outs in ([b + d], [z + d, d], [z - d * z], [z + T.dot(x, y).T], [z + T.dot(xf, y)]):
+        f = theano.function([z, b, x, y, xf], outs, on_unused_input="ignore")
         assert not _ops(f, Gemm), outs
+    rng = np.random.default_rng(5)
+    zv, yv = rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
+    xv = rng.standard_normal((4, 3)).astype(np.float32)
+    g = theano.function([z, xf, y], z + T.dot(xf, y))  # mixed dtypes: Dot and an add
+    np.testing.assert_allclose(g(zv, xv, yv), zv + xv.astype(np.float64) @ yv, rtol=1e-6)
 
 
 def test_gemm_perform_and_kernel_agree_and_ignore_z_when_beta_is_zero():
