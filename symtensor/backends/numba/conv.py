@@ -162,7 +162,7 @@ def conv2d_forward_kernel(x, w2, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, hi, 
     w2a = w2[:, :ckk]
     k_out, h_out, w_out = out.shape[1], out.shape[2], out.shape[3]
     hw = h_out * w_out
-    col = np.empty((w2.shape[1], group * hw), dtype=x.dtype)
+    col = np.empty((ckk, group * hw), dtype=x.dtype)
     res = np.empty((k_out, group * hw), dtype=x.dtype)
     for n0 in range(lo, hi, group):
         gs = min(group, hi - n0)
@@ -183,7 +183,7 @@ def conv2d_grad_input_kernel(w2, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo, 
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
     hw = h_out * w_out
     gyb = np.empty((k_out, group * hw), dtype=gy.dtype)
-    gcol = np.empty((w2.shape[1], group * hw), dtype=gy.dtype)
+    gcol = np.empty((ckk, group * hw), dtype=gy.dtype)
     for n0 in range(lo, hi, group):
         gs = min(group, hi - n0)
         if gs == 1:
@@ -201,7 +201,7 @@ def conv2d_grad_weights_kernel(x, gy, kh, kw, ph, pw, sh, sw, dh, dw, group, lo,
     gw2a = gw2[:, :ckk]
     k_out, h_out, w_out = gy.shape[1], gy.shape[2], gy.shape[3]
     hw = h_out * w_out
-    col = np.empty((gw2.shape[1], group * hw), dtype=x.dtype)
+    col = np.empty((ckk, group * hw), dtype=x.dtype)
     gyb = np.empty((k_out, group * hw), dtype=gy.dtype)
     for n0 in range(lo, hi, group):
         gs = min(group, hi - n0)

@@ -133,14 +133,9 @@ def make_kernel(op, node):
             modules[k] = load_source("elemwise", kernel_source(program, in_dtypes, *k))
         fn = modules[k].kernel
         rows = out_c.shape[0]
-
-        def run(lo, hi, _):
-            fn(lo, hi, out_c, *views)
         try:
-            fn(0, min(rows, 1), out_c, *views)  # compiles (or loads) on the calling thread
-            if rows > 1:
-                run_chunks(rows - 1, lambda lo, hi, i: run(lo + 1, hi + 1, i),
-                           chunk_count(rows - 1, out.size))
+            run_chunks(rows, lambda lo, hi, _: fn(lo, hi, out_c, *views),
+                       chunk_count(rows, out.size))
         except (ValueError, TypeError, ZeroDivisionError):
             raise
         except Exception:
